@@ -1,0 +1,43 @@
+# weather_apis — run `make help` for the targets.
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell sed -n 's:.*<version>\(.*\)</version>.*:\1:p' appinfo/info.xml | head -1)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+PY := /usr/bin/python3
+export GOTOOLCHAIN := local
+
+.PHONY: help deps build test test-go test-drf fuzz-short fuzz bench demo vet clean
+
+help: ## show this help
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+deps: ## install the Debian packages the tests need (only missing ones)
+	./deploy/install-deps.sh test
+
+build: ## build bin/weather_apis and bin/appapi-sim
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/weather_apis ./cmd/weather_apis
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/appapi-sim ./cmd/appapi-sim
+
+vet: ## go vet
+	$(GO) vet ./...
+
+test: deps vet test-go test-drf fuzz-short ## install what is needed and run every test
+	@echo "make test: all suites passed"
+
+test-go: build ## Go tests (real redis-server, real DRF demo, real processes)
+	$(GO) test -count=1 -timeout 15m ./...
+
+test-drf: ## the DRF demo's own Django tests
+	cd deploy/drf && $(PY) manage.py test --noinput -v 1
+
+fuzz-short: ## the envelope fuzz target, briefly
+	$(GO) test -run '^$$' -fuzz FuzzEnvelope -fuzztime 10s ./handlers
+
+fuzz: ## the envelope fuzz target, for 5 minutes
+	$(GO) test -run '^$$' -fuzz FuzzEnvelope -fuzztime 5m ./handlers
+
+demo: deps build ## run Redis, the DRF demo, the ExApp and the AppAPI simulator; prints the URL
+	./deploy/demo.sh
+
+clean: ## remove build outputs
+	rm -rf bin artifacts .demo

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/weather-apis/weather_apis/handlers"
+	"github.com/weather-apis/weather_apis/internal/appapi"
+	"github.com/weather-apis/weather_apis/internal/breaker"
+	"github.com/weather-apis/weather_apis/internal/cache"
+	"github.com/weather-apis/weather_apis/internal/config"
+	"github.com/weather-apis/weather_apis/internal/exapp"
+	"github.com/weather-apis/weather_apis/internal/nextcloud"
+	"github.com/weather-apis/weather_apis/internal/ops"
+	"github.com/weather-apis/weather_apis/internal/resources"
+	"github.com/weather-apis/weather_apis/internal/token"
+	"github.com/weather-apis/weather_apis/internal/upstream"
+)
+
+// Main owns every long-lived dependency of the server.
+type Main struct {
+	cfg     *config.Config
+	stderr  io.Writer
+	closers []func()
+}
+
+// NewMain returns a Main for cfg; Run starts it and Close releases it.
+func NewMain(cfg *config.Config, stderr io.Writer) *Main {
+	return &Main{cfg: cfg, stderr: stderr}
+}
+
+// Close releases everything Run opened, in reverse order.
+func (m *Main) Close() {
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		m.closers[i]()
+	}
+	m.closers = nil
+}
+
+func (m *Main) onClose(f func()) { m.closers = append(m.closers, f) }
+
+func (m *Main) logger() *slog.Logger {
+	opts := &slog.HandlerOptions{Level: m.cfg.Log.Level}
+	if m.cfg.Log.Format == "text" {
+		return slog.New(slog.NewTextHandler(m.stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(m.stderr, opts))
+}
+
+// Run wires the server, listens, and serves until ctx ends; then it shuts
+// down gracefully (in-flight requests get up to 10 s).
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.cfg
+	gin.SetMode(gin.ReleaseMode)
+	local := m.logger()
+	creds := appapi.Credentials{AppID: cfg.App.ID, AppVersion: cfg.App.Version, AAVersion: cfg.AppAPI.Version, Secret: cfg.App.Secret}
+	nc, err := nextcloud.New(nextcloud.Options{BaseURL: cfg.Nextcloud.URL, Creds: creds, Logger: local})
+	if err != nil {
+		return err
+	}
+	ncLog := nextcloud.NewLogHandler(local.Handler(), nc, slog.LevelWarn)
+	m.onClose(ncLog.Close)
+	log := slog.New(ncLog).With("app", cfg.App.ID)
+
+	rdb, redisKind, closeRedis, err := openRedis(cfg, log)
+	if err != nil {
+		return err
+	}
+	m.onClose(closeRedis)
+
+	d, err := m.wireServices(ctx, log, rdb, redisKind, nc)
+	if err != nil {
+		return err
+	}
+	srv, err := handlers.New(d)
+	if err != nil {
+		return err
+	}
+	ln, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(local.Handler(), slog.LevelDebug),
+	}
+	log.Info("weather_apis serving", "addr", ln.Addr().String(), "version", cfg.App.Version, "redis", redisKind,
+		"upstream", cfg.Upstream.URL, "harp", cfg.Harp.Enabled())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	if ln.Addr().Network() == "unix" {
+		_ = os.Remove(cfg.Harp.ExAppSock)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("cannot shut down cleanly: %w", err)
+	}
+	return nil
+}
+
+// wireServices builds the token source, breaker, upstream client, cache and
+// lifecycle, and returns the handlers' dependencies.
+func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.UniversalClient, redisKind string, nc *nextcloud.Client) (handlers.Deps, error) {
+	cfg := m.cfg
+	tokens, err := token.New(token.Options{
+		Redis: rdb, KeyPrefix: cfg.App.ID, BaseURL: cfg.Upstream.URL,
+		Username: cfg.Upstream.Username, Password: cfg.Upstream.Password, Logger: log,
+	})
+	if err != nil {
+		return handlers.Deps{}, fmt.Errorf("cannot set up the DRF token source: %w", err)
+	}
+	m.onClose(func() { _ = tokens.Close() })
+	brk, err := breaker.New(breaker.Options{Redis: rdb, KeyPrefix: cfg.App.ID, Logger: log})
+	if err != nil {
+		return handlers.Deps{}, fmt.Errorf("cannot set up the circuit breaker: %w", err)
+	}
+	counters := &upstream.Counters{}
+	up, err := upstream.New(upstream.Options{
+		BaseURL: cfg.Upstream.URL, AttemptTimeout: cfg.Upstream.Timeout, RetryWaitMin: cfg.Upstream.RetryWaitMin,
+		RetryWaitMax: cfg.Upstream.RetryWaitMax, RetryAfterCap: cfg.Upstream.RetryAfterCap, MaxRetries: cfg.Upstream.MaxRetries,
+		Tokens: tokens, Breaker: brk, Logger: log, Counters: counters, UserAgent: "weather_apis/" + cfg.App.Version,
+	})
+	if err != nil {
+		return handlers.Deps{}, fmt.Errorf("cannot set up the upstream client: %w", err)
+	}
+	c, err := cache.New(ctx, cache.Options{Redis: rdb, AppID: cfg.App.ID, AppVersion: cfg.App.Version, Logger: log, L1TTL: cfg.Cache.L1TTL})
+	if err != nil {
+		return handlers.Deps{}, fmt.Errorf("cannot set up the cache: %w", err)
+	}
+	m.onClose(func() { _ = c.Close() })
+	res := resources.New(up, c, resources.Policy{TTL: cfg.Cache.TTL, SWR: cfg.Cache.SWR, StaleIfError: cfg.Cache.StaleIfError,
+		MaxStale: cfg.Cache.MaxStale, NegativeTTL: cfg.Cache.NegativeTTL}, log)
+	if cfg.Cache.ProbeInterval > 0 {
+		pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		m.onClose(cancel)
+		go c.RunProbe(pctx, cfg.Cache.ProbeInterval, schemaProbe(up))
+	}
+	lc := exapp.New(exapp.Options{
+		NC: nc, DisplayName: cfg.App.DisplayName, AppVersion: cfg.App.Version,
+		Capabilities: []string{"farms", "farm_state", "observations", "cache", "diagnostics"},
+		Steps:        initSteps(rdb, tokens, res),
+		Logger:       log,
+	})
+	m.onClose(lc.Wait)
+	o := ops.New(ops.Deps{
+		AppID: cfg.App.ID, AppVersion: cfg.App.Version, Cache: c, Tokens: tokens, Breaker: brk, Upstream: up,
+		UpstreamCounters: counters, UpstreamURL: cfg.Upstream.URL, Redis: rdb, RedisKind: redisKind,
+		Lifecycle: lc, Started: time.Now(), Logger: log,
+	})
+	return handlers.Deps{
+		AppID: cfg.App.ID, AppVersion: cfg.App.Version,
+		Verifier:       appapi.NewVerifier(cfg.App.ID, cfg.App.Secret),
+		Logger:         log,
+		RequestTimeout: cfg.Server.RequestTimeout,
+		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
+		Lifecycle:      lc,
+		Occ:            o,
+		Resources:      res,
+		CacheAdm:       o,
+		Diag:           o,
+		Static:         staticFS(),
+	}, nil
+}
+
+// staticFS is the built admin UI: js/dist under the working directory, /app
+// in the container image, or next to the binary.
+func staticFS() fs.FS {
+	for _, dir := range []string{"js/dist", "/app/js/dist", filepath.Join(filepath.Dir(os.Args[0]), "js/dist")} {
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			return os.DirFS(dir)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# install-deps.sh GROUP... installs the Debian packages a make target needs,
+# only those missing. Groups: test (redis, Django/DRF/SimpleJWT, gunicorn),
+# bench (nginx, varnish, wrk), browser (chromium), container (buildah, podman,
+# runc, docker-compose). Needs root (CI and the dev machines run as root).
+set -euo pipefail
+declare -A GROUPS=(
+  [test]="redis-server redis-tools python3-django python3-djangorestframework python3-djangorestframework-simplejwt gunicorn"
+  [bench]="nginx varnish wrk"
+  [browser]="chromium"
+  [container]="buildah podman runc skopeo"
+)
+want=()
+for g in "$@"; do
+  [[ -n "${GROUPS[$g]:-}" ]] || { echo "install-deps: unknown group $g" >&2; exit 2; }
+  for p in ${GROUPS[$g]}; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || want+=("$p")
+  done
+done
+[[ ${#want[@]} -eq 0 ]] && exit 0
+echo "install-deps: installing ${want[*]}"
+SUDO=""
+[[ $(id -u) -eq 0 ]] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${want[@]}"

@@ -1,0 +1,170 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/resources"
+)
+
+// Resources reads and writes the DRF resources behind the API routes.
+type Resources interface {
+	// Read returns the answer for a cached read route (farm_schema,
+	// farm_list, farm_detail, farm_state, observation_list).
+	Read(ctx context.Context, route string, p Params) (Answer, error)
+	// Write performs a write route and invalidates what it changes before
+	// returning.
+	Write(ctx context.Context, route string, p Params, body []byte) (Answer, error)
+}
+
+// Params and Answer are the resources package's value types.
+type (
+	Params = resources.Params
+	Answer = resources.Answer
+)
+
+// CacheAdmin is the cache's administration surface.
+type CacheAdmin interface {
+	Stats(ctx context.Context) (any, error)
+	Flush(ctx context.Context, route string) (any, error)
+	Verify(ctx context.Context) (any, error)
+}
+
+// Diagnostician reports each layer's truth.
+type Diagnostician interface {
+	Diagnose(ctx context.Context) (any, error)
+}
+
+// Credentials manages integration credentials.
+type Credentials interface {
+	List(ctx context.Context) (any, error)
+	Create(ctx context.Context, createdBy string, body []byte) (any, error)
+	Revoke(ctx context.Context, id string) (any, error)
+}
+
+// IntegrationAuth authenticates an integration request for scope. It
+// returns an *envelope.Error: UNAUTHENTICATED, FORBIDDEN or RATE_LIMITED.
+type IntegrationAuth interface {
+	Authenticate(r *http.Request, scope string) error
+}
+
+func (s *Server) params(c *gin.Context) Params {
+	return Params{
+		ID:             c.Param("id"),
+		Query:          c.Request.URL.Query(),
+		Revalidate:     c.GetHeader("Cache-Control") == "no-cache" || c.GetHeader("Pragma") == "no-cache",
+		IdempotencyKey: c.GetHeader("Idempotency-Key"),
+		RequestID:      RequestIDFrom(c.Request.Context()),
+	}
+}
+
+// validID rejects ids that are not positive integers before any upstream
+// call (DRF ids are integers; this also keeps paths clean).
+func validID(id string) error {
+	n, err := strconv.ParseUint(id, 10, 63)
+	if err != nil || n == 0 || len(id) > 18 {
+		return envelope.New(envelope.CodeBadRequest, "The id must be a positive integer.")
+	}
+	return nil
+}
+
+// answer renders a Resources answer: cache headers, then the envelope.
+func (s *Server) answer(c *gin.Context, a Answer, err error) {
+	if a.XCache != "" {
+		h := c.Writer.Header()
+		h["X-Cache"] = []string{a.XCache}
+		if a.CacheStatus != "" {
+			h["Cache-Status"] = []string{a.CacheStatus}
+		}
+		h["Age"] = []string{strconv.FormatInt(int64(a.Age/time.Second), 10)}
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	status := a.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	s.write(c, status, envelope.Envelope{Data: a.Body, Source: a.Source, Version: envelope.Version{Schema: a.SchemaVersion}})
+}
+
+func (s *Server) read(route string, withID bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p := s.params(c)
+		if withID {
+			if err := validID(p.ID); err != nil {
+				s.fail(c, err)
+				return
+			}
+		}
+		if s.d.Resources == nil {
+			s.fail(c, envelope.New(envelope.CodeUpstreamUnavailable, "No upstream is configured."))
+			return
+		}
+		a, err := s.d.Resources.Read(c.Request.Context(), route, p)
+		s.answer(c, a, err)
+	}
+}
+
+func (s *Server) writeRoute(route string, withID, withBody bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p := s.params(c)
+		if withID {
+			if err := validID(p.ID); err != nil {
+				s.fail(c, err)
+				return
+			}
+		}
+		var body []byte
+		if withBody {
+			b, err := s.readBody(c)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			body = b
+		}
+		if s.d.Resources == nil {
+			s.fail(c, envelope.New(envelope.CodeUpstreamUnavailable, "No upstream is configured."))
+			return
+		}
+		a, err := s.d.Resources.Write(c.Request.Context(), route, p, body)
+		s.answer(c, a, err)
+	}
+}
+
+func (s *Server) farmSchema() gin.HandlerFunc      { return s.read("farm_schema", false) }
+func (s *Server) farmList() gin.HandlerFunc        { return s.read("farm_list", false) }
+func (s *Server) farmDetail() gin.HandlerFunc      { return s.read("farm_detail", true) }
+func (s *Server) farmCreate() gin.HandlerFunc      { return s.writeRoute("farm_create", false, true) }
+func (s *Server) farmUpdate() gin.HandlerFunc      { return s.writeRoute("farm_update", true, true) }
+func (s *Server) farmDelete() gin.HandlerFunc      { return s.writeRoute("farm_delete", true, false) }
+func (s *Server) farmStateGet() gin.HandlerFunc    { return s.read("farm_state", true) }
+func (s *Server) farmStatePut() gin.HandlerFunc    { return s.writeRoute("farm_state_put", true, true) }
+func (s *Server) observationList() gin.HandlerFunc { return s.read("observation_list", false) }
+func (s *Server) observationCreate() gin.HandlerFunc {
+	return s.writeRoute("observation_create", false, true)
+}
+
+// requireIntegration enforces integration credentials. Without a
+// configured IntegrationAuth every request is refused: fail closed.
+func (s *Server) requireIntegration(r Route) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Set("integration", true)
+		if s.d.Integr == nil {
+			s.fail(c, envelope.New(envelope.CodeUnauthenticated, "Integration credentials are required and none are configured."))
+			return
+		}
+		if err := s.d.Integr.Authenticate(c.Request, r.Scope); err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.Next()
+	}
+}

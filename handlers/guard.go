@@ -1,0 +1,181 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/weather-apis/weather_apis/internal/appapi"
+	"github.com/weather-apis/weather_apis/internal/envelope"
+)
+
+// guardGrace is how long after its deadline a handler may still answer
+// before the guard answers for it.
+const guardGrace = 500 * time.Millisecond
+
+// serve is the outermost handler. It assigns the request id, bounds the
+// request with a deadline, and guarantees an envelope answer even when a
+// handler ignores its context: when the deadline plus guardGrace passes with
+// nothing written, the guard writes a 503 TIMEOUT envelope and discards
+// whatever the handler writes later.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rid := requestID(r)
+	w.Header()["X-Request-Id"] = []string{rid}
+	timeout := s.timeoutFor(r.URL.Path)
+	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), ridKey{}, rid), timeout)
+	defer cancel()
+	gw := &guardWriter{w: w}
+	t := time.AfterFunc(timeout+guardGrace, func() { gw.expire(s, rid) })
+	s.engine.ServeHTTP(gw, r.WithContext(ctx))
+	t.Stop()
+	gw.done()
+	status := gw.statusCode()
+	switch {
+	case status >= 500:
+		s.log.Warn("request failed", "request_id", rid, "method", r.Method, "path", r.URL.Path, "status", status, "ms", time.Since(start).Milliseconds())
+	case s.log.Enabled(ctx, slog.LevelDebug):
+		s.log.Debug("request", "request_id", rid, "method", r.Method, "path", r.URL.Path, "status", status, "ms", time.Since(start).Milliseconds())
+	}
+}
+
+// timeoutFor returns the deadline of a request: AppAPI gives /enabled 60 s
+// and occ commands no limit; API requests get RequestTimeout.
+func (s *Server) timeoutFor(path string) time.Duration {
+	switch {
+	case path == "/enabled":
+		return 55 * time.Second
+	case strings.HasPrefix(path, "/occ/"):
+		return 5 * time.Minute
+	}
+	return s.d.RequestTimeout
+}
+
+type ridKey struct{}
+
+// RequestIDFrom returns the request id assigned by the Server.
+func RequestIDFrom(ctx context.Context) string {
+	s, _ := ctx.Value(ridKey{}).(string)
+	return s
+}
+
+// requestID returns AppAPI's AA-REQUEST-ID when it is a sane token, else a
+// fresh random id.
+func requestID(r *http.Request) string {
+	if v := r.Header["Aa-Request-Id"]; len(v) > 0 && saneID(v[0]) {
+		return v[0]
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func saneID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// guardWriter serialises writes between the handler and the timeout guard.
+type guardWriter struct {
+	w       http.ResponseWriter
+	mu      sync.Mutex
+	status  int
+	expired bool
+}
+
+var _ http.Flusher = (*guardWriter)(nil)
+
+func (g *guardWriter) Header() http.Header { return g.w.Header() }
+
+func (g *guardWriter) WriteHeader(code int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.expired || g.status != 0 {
+		return
+	}
+	g.status = code
+	g.w.WriteHeader(code)
+}
+
+func (g *guardWriter) Write(b []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.expired {
+		return 0, http.ErrHandlerTimeout
+	}
+	if g.status == 0 {
+		g.status = http.StatusOK
+	}
+	return g.w.Write(b)
+}
+
+func (g *guardWriter) Flush() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if f, ok := g.w.(http.Flusher); ok && !g.expired {
+		f.Flush()
+	}
+}
+
+func (g *guardWriter) statusCode() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.status == 0 {
+		return http.StatusOK
+	}
+	return g.status
+}
+
+// expire answers for a handler that overran its deadline, unless it already
+// started answering.
+func (g *guardWriter) expire(s *Server, rid string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.status != 0 || g.expired {
+		return
+	}
+	g.expired = true
+	g.status = http.StatusServiceUnavailable
+	h := g.w.Header()
+	for k := range h {
+		if k != "X-Request-Id" {
+			delete(h, k)
+		}
+	}
+	envelope.Write(g.w, http.StatusServiceUnavailable, envelope.Envelope{
+		Error:     envelope.New(envelope.CodeTimeout, "The request took too long and was abandoned."),
+		Source:    envelope.SourceLocal,
+		Version:   envelope.Version{App: s.d.AppVersion},
+		RequestID: rid,
+	})
+	if f, ok := g.w.(http.Flusher); ok {
+		f.Flush()
+	}
+	s.log.Error("handler overran its deadline; answered 503", "request_id", rid)
+}
+
+// done marks the end of ServeHTTP: after it the guard can no longer write.
+func (g *guardWriter) done() {
+	g.mu.Lock()
+	g.expired = true
+	g.mu.Unlock()
+}
+
+// identity returns the verified AppAPI identity of the request.
+func identity(ctx context.Context) appapi.Identity {
+	id, _ := appapi.IdentityFrom(ctx)
+	return id
+}

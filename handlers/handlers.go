@@ -1,0 +1,126 @@
+// Package handlers is weather_apis' HTTP surface: the gin router built from
+// the route table in routes.go, AppAPI lifecycle endpoints, occ command
+// handlers, and the envelope on every API answer. Handlers are thin: they
+// parse input, call a dependency declared here as a small interface, and
+// render through internal/envelope.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/weather-apis/weather_apis/internal/appapi"
+	"github.com/weather-apis/weather_apis/internal/exapp"
+)
+
+// Lifecycle runs the ExApp's side of AppAPI's lifecycle.
+type Lifecycle interface {
+	// StartInit begins /init work in the background and returns at once.
+	// Progress and errors are reported to Nextcloud, not returned.
+	StartInit(requestID string)
+	// SetEnabled registers (true) or removes (false) everything the ExApp
+	// contributes to Nextcloud. The error text is shown to the admin.
+	SetEnabled(ctx context.Context, enabled bool) error
+}
+
+// OccRunner executes occ commands forwarded by AppAPI.
+type OccRunner interface {
+	// RunOcc runs command (the handler path after /occ/, e.g. "cache/stats")
+	// and returns the text for the console. A non-nil error makes AppAPI
+	// report a failed command (exit 1); its message is safe to show.
+	RunOcc(ctx context.Context, command string, in OccInput) (string, error)
+}
+
+// OccInput is AppAPI's execute-handler body.
+type OccInput = exapp.OccInput
+
+// Deps are the Server's dependencies. Zero-valued optional ones make their
+// routes answer a truthful error envelope instead of panicking.
+type Deps struct {
+	AppID      string
+	AppVersion string
+	Verifier   *appapi.Verifier
+	Logger     *slog.Logger
+
+	// RequestTimeout bounds an API request; MaxBodyBytes its body.
+	RequestTimeout time.Duration
+	MaxBodyBytes   int64
+
+	Lifecycle Lifecycle
+	Occ       OccRunner
+	Resources Resources
+	CacheAdm  CacheAdmin
+	Diag      Diagnostician
+	Creds     Credentials
+	Integr    IntegrationAuth
+	// OpenAPI is the pre-rendered OpenAPI document (nil: 404 envelope).
+	OpenAPI []byte
+	// Static is the built admin UI (js/, css/, img/, l10n/ at its root).
+	Static fs.FS
+}
+
+// Server is the http.Handler of weather_apis.
+type Server struct {
+	d      Deps
+	log    *slog.Logger
+	engine *gin.Engine
+	routes []Route
+}
+
+// New builds the Server. It fails when a required dependency is missing.
+func New(d Deps) (*Server, error) {
+	if d.Verifier == nil {
+		return nil, errors.New("handlers: Verifier is required")
+	}
+	if d.AppID == "" || d.AppVersion == "" {
+		return nil, errors.New("handlers: AppID and AppVersion are required")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.RequestTimeout <= 0 {
+		d.RequestTimeout = 30 * time.Second
+	}
+	if d.MaxBodyBytes <= 0 {
+		d.MaxBodyBytes = 1 << 20
+	}
+	s := &Server{d: d, log: d.Logger, routes: Routes()}
+	s.engine = s.buildEngine()
+	return s, nil
+}
+
+// Handler returns the complete handler: the timeout guard around the router.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
+
+func (s *Server) buildEngine() *gin.Engine {
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.ContextWithFallback = true
+	e.Use(s.recoverPanics, s.limitBody)
+	e.NoRoute(s.notFound)
+	e.NoMethod(s.methodNotAllowed)
+
+	e.GET("/heartbeat", s.heartbeat)
+	signed := e.Group("/", s.requireAppAPI(false))
+	signed.POST("/init", s.init)
+	signed.PUT("/enabled", s.enabled)
+	signed.POST("/occ/*command", s.occ)
+
+	for _, r := range s.routes {
+		chain := []gin.HandlerFunc{s.requireAppAPI(r.Access == Admin), s.tagRoute(r)}
+		if r.Integration {
+			chain = append(chain, s.requireIntegration(r))
+		}
+		chain = append(chain, r.handler(s))
+		e.Handle(r.Method, r.Path, chain...)
+	}
+	return e
+}

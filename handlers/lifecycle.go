@@ -1,0 +1,115 @@
+package handlers
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Lifecycle answers use AppAPI's own shapes, not the envelope
+// (contract.md §2), but keep the exact Content-Type and Cache-Control.
+func lifecycleJSON(c *gin.Context, status int, body string) {
+	h := c.Writer.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	c.Status(status)
+	_, _ = io.WriteString(c.Writer, body)
+	c.Abort()
+}
+
+var heartbeatBody = `{"status":"ok"}`
+
+// heartbeat handles "GET /heartbeat": unauthenticated, always
+// {"status":"ok"} while the process serves (AppAPI needs the JSON, not just
+// 200).
+func (s *Server) heartbeat(c *gin.Context) {
+	lifecycleJSON(c, http.StatusOK, heartbeatBody)
+}
+
+// init handles "POST /init": answers {} at once; the work runs in the
+// background and reports progress to Nextcloud.
+func (s *Server) init(c *gin.Context) {
+	if s.d.Lifecycle == nil {
+		// 501 makes AppAPI treat init as done (appapi-protocol.md §5.1).
+		lifecycleJSON(c, http.StatusNotImplemented, `{}`)
+		return
+	}
+	s.d.Lifecycle.StartInit(RequestIDFrom(c.Request.Context()))
+	lifecycleJSON(c, http.StatusOK, `{}`)
+}
+
+// enabled handles "PUT /enabled?enabled=1|0". AppAPI ignores the status
+// code and reads only "error": empty means success.
+func (s *Server) enabled(c *gin.Context) {
+	raw := strings.ToLower(c.Query("enabled"))
+	var on bool
+	switch raw {
+	case "1", "true":
+		on = true
+	case "0", "false":
+	default:
+		lifecycleJSON(c, http.StatusBadRequest, errorJSON("query parameter enabled must be 1 or 0"))
+		return
+	}
+	if s.d.Lifecycle == nil {
+		lifecycleJSON(c, http.StatusOK, `{"error":""}`)
+		return
+	}
+	if err := s.d.Lifecycle.SetEnabled(c.Request.Context(), on); err != nil {
+		s.log.Error("enable/disable failed", "enabled", on, "err", err.Error())
+		lifecycleJSON(c, http.StatusOK, errorJSON(err.Error()))
+		return
+	}
+	lifecycleJSON(c, http.StatusOK, `{"error":""}`)
+}
+
+func errorJSON(msg string) string {
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	return string(b)
+}
+
+// occ handles "POST /occ/<command>": AppAPI forwards `occ weather_apis:…`
+// here and copies a 200 body to the console. Failures answer 500 with the
+// reason as text (AppAPI prints its own failure line and exits 1); the reason
+// is also logged, which reaches nextcloud.log.
+func (s *Server) occ(c *gin.Context) {
+	plain := func(status int, text string) {
+		h := c.Writer.Header()
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
+		c.Status(status)
+		_, _ = io.WriteString(c.Writer, text)
+		c.Abort()
+	}
+	var body struct {
+		Occ OccInput `json:"occ"`
+	}
+	if c.Request.Body != nil {
+		raw, err := io.ReadAll(c.Request.Body)
+		if err != nil {
+			plain(http.StatusRequestEntityTooLarge, "request body too large\n")
+			return
+		}
+		if len(raw) > 0 {
+			if err := json.Unmarshal(raw, &body); err != nil {
+				plain(http.StatusBadRequest, "request body is not AppAPI's occ JSON\n")
+				return
+			}
+		}
+	}
+	if s.d.Occ == nil {
+		plain(http.StatusNotFound, "no occ commands are available\n")
+		return
+	}
+	cmd := strings.Trim(c.Param("command"), "/")
+	out, err := s.d.Occ.RunOcc(c.Request.Context(), cmd, body.Occ)
+	if err != nil {
+		s.log.Warn("occ command failed", "command", cmd, "err", err.Error())
+		plain(http.StatusInternalServerError, out+"error: "+err.Error()+"\n")
+		return
+	}
+	plain(http.StatusOK, out)
+}

@@ -1,0 +1,72 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/weather-apis/weather_apis/internal/envelope"
+)
+
+// ok writes a success envelope with JSON data produced by this app.
+func (s *Server) ok(c *gin.Context, status int, data any) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		s.fail(c, envelope.Wrap(envelope.CodeInternal, "Internal error", err))
+		return
+	}
+	s.write(c, status, envelope.Envelope{Data: b, Source: envelope.SourceLocal})
+}
+
+// fail writes err as an error envelope with its truthful status. Internal
+// causes are logged, never sent.
+func (s *Server) fail(c *gin.Context, err error) {
+	e := envelope.From(err)
+	status := envelope.StatusFor(e)
+	if e.Cause != nil || status >= 500 {
+		s.log.Warn("request error", "request_id", RequestIDFrom(c.Request.Context()), "path", c.Request.URL.Path,
+			"code", string(e.Code), "status", status, "cause", errString(e.Cause))
+	}
+	if e.Code == envelope.CodeUnauthenticated && c.Writer.Header().Get("WWW-Authenticate") == "" && c.GetBool("integration") {
+		c.Writer.Header().Set("WWW-Authenticate", `Bearer realm="weather_apis"`)
+	}
+	s.write(c, status, envelope.Envelope{Error: e, Source: envelope.SourceLocal})
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// write fills in version and request id, then sends env.
+func (s *Server) write(c *gin.Context, status int, env envelope.Envelope) {
+	env.Version.App = s.d.AppVersion
+	env.RequestID = RequestIDFrom(c.Request.Context())
+	envelope.Write(c.Writer, status, env)
+	c.Abort()
+}
+
+// readBody reads the request body within the limit: too large is 413, a body
+// that is not a JSON object or array is 400.
+func (s *Server) readBody(c *gin.Context) ([]byte, error) {
+	if c.Request.Body == nil {
+		return nil, envelope.New(envelope.CodeBadRequest, "A JSON request body is required.")
+	}
+	b, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, envelope.Errorf(envelope.CodePayloadTooLarge, "The request body is larger than %d bytes.", mbe.Limit)
+		}
+		return nil, envelope.Wrap(envelope.CodeBadRequest, "The request body could not be read.", err)
+	}
+	if len(b) == 0 || !json.Valid(b) {
+		return nil, envelope.New(envelope.CodeBadRequest, "The request body must be valid JSON.")
+	}
+	return b, nil
+}

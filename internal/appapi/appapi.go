@@ -1,0 +1,154 @@
+// Package appapi is Nextcloud AppAPI's wire protocol as an ExApp sees it:
+// header names, verification of AppAPI-signed requests, signing of requests
+// to Nextcloud, and the caller's Identity. It depends on the standard library
+// only and never logs or echoes a header value.
+package appapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+)
+
+// Header names of the protocol (appapi-protocol.md §3–4). Go canonicalises
+// header names, so lookups are case-insensitive.
+const (
+	HeaderAppID      = "EX-APP-ID"
+	HeaderAppVersion = "EX-APP-VERSION"
+	HeaderAuth       = "AUTHORIZATION-APP-API"
+	HeaderAAVersion  = "AA-VERSION"
+	HeaderRequestID  = "AA-REQUEST-ID"
+	HeaderOriginIP   = "X-Origin-IP"
+)
+
+// MaxAuthHeaderLen bounds AUTHORIZATION-APP-API. A real value is the base64 of
+// a user id (≤ 64 chars in Nextcloud) and a 128-char secret: about 260 bytes.
+const MaxAuthHeaderLen = 2048
+
+// Verification failures. They name the reason for logs and metrics; none of
+// them carries a header value.
+var (
+	ErrMissingHeaders = errors.New("appapi: missing EX-APP-ID, EX-APP-VERSION or AUTHORIZATION-APP-API")
+	ErrOversized      = errors.New("appapi: AUTHORIZATION-APP-API too long")
+	ErrMalformed      = errors.New("appapi: AUTHORIZATION-APP-API is not base64 of user:secret")
+	ErrWrongApp       = errors.New("appapi: EX-APP-ID does not name this app")
+	ErrBadSecret      = errors.New("appapi: wrong app secret")
+)
+
+// Identity is who AppAPI says is calling.
+type Identity struct {
+	// UserID is the Nextcloud user the request is made for; empty for system
+	// calls (lifecycle, occ) and anonymous proxy requests.
+	UserID     string
+	AppVersion string
+	AAVersion  string
+	// RequestID is AA-REQUEST-ID ("CLI" for occ/cron), or "".
+	RequestID string
+}
+
+// Verifier checks AppAPI request signatures for one app.
+type Verifier struct {
+	appIDSum  [32]byte
+	secretSum [32]byte
+}
+
+// NewVerifier returns a Verifier for appID and secret. Both are hashed so that
+// comparisons take the same time whatever the length of the presented value.
+func NewVerifier(appID, secret string) *Verifier {
+	return &Verifier{appIDSum: sha256.Sum256([]byte(appID)), secretSum: sha256.Sum256([]byte(secret))}
+}
+
+// Verify authenticates h as nc_py_api's sign_check does, but in constant time:
+// EX-APP-ID, EX-APP-VERSION and AUTHORIZATION-APP-API must be non-empty, the
+// app id must match, and the base64 "user:secret" must carry the secret. The
+// user may be empty. On failure the Identity is zero and the error is one of
+// the Err values above.
+func (v *Verifier) Verify(h http.Header) (Identity, error) {
+	appID, version, auth := first(h, HeaderAppID), first(h, HeaderAppVersion), first(h, HeaderAuth)
+	if appID == "" || version == "" || auth == "" {
+		return Identity{}, ErrMissingHeaders
+	}
+	if len(auth) > MaxAuthHeaderLen {
+		return Identity{}, ErrOversized
+	}
+	raw, err := base64.StdEncoding.DecodeString(auth)
+	if err != nil {
+		return Identity{}, ErrMalformed
+	}
+	user, secret, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return Identity{}, ErrMalformed
+	}
+	appSum, secSum := sha256.Sum256([]byte(appID)), sha256.Sum256([]byte(secret))
+	appOK := subtle.ConstantTimeCompare(appSum[:], v.appIDSum[:])
+	secOK := subtle.ConstantTimeCompare(secSum[:], v.secretSum[:])
+	if appOK != 1 {
+		return Identity{}, ErrWrongApp
+	}
+	if secOK != 1 {
+		return Identity{}, ErrBadSecret
+	}
+	return Identity{UserID: user, AppVersion: version, AAVersion: first(h, HeaderAAVersion), RequestID: first(h, HeaderRequestID)}, nil
+}
+
+// first returns the first value of the header name (any case) without the
+// allocation of http.Header.Get's canonicalisation on the hot path.
+func first(h http.Header, name string) string {
+	if v := h[canonical(name)]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// Credentials sign requests to Nextcloud (appapi-protocol.md §4).
+type Credentials struct {
+	AppID, AppVersion, AAVersion, Secret string
+}
+
+// AuthValue returns the AUTHORIZATION-APP-API value for user ("" = no user).
+func AuthValue(user, secret string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + secret))
+}
+
+// Sign sets the AppAPI headers on h for a call made on behalf of user.
+// AppVersion must be non-empty: Nextcloud rejects every call otherwise.
+func (c Credentials) Sign(h http.Header, user string) {
+	h.Set(HeaderAAVersion, c.AAVersion)
+	h.Set(HeaderAppID, c.AppID)
+	h.Set(HeaderAppVersion, c.AppVersion)
+	h.Set(HeaderAuth, AuthValue(user, c.Secret))
+}
+
+// canonical maps the protocol's header names to Go's canonical form.
+func canonical(name string) string {
+	switch name {
+	case HeaderAppID:
+		return "Ex-App-Id"
+	case HeaderAppVersion:
+		return "Ex-App-Version"
+	case HeaderAuth:
+		return "Authorization-App-Api"
+	case HeaderAAVersion:
+		return "Aa-Version"
+	case HeaderRequestID:
+		return "Aa-Request-Id"
+	}
+	return http.CanonicalHeaderKey(name)
+}
+
+type ctxKey struct{}
+
+// WithIdentity returns ctx carrying id.
+func WithIdentity(ctx context.Context, id Identity) context.Context {
+	return context.WithValue(ctx, ctxKey{}, id)
+}
+
+// IdentityFrom returns the Identity stored by WithIdentity, if any.
+func IdentityFrom(ctx context.Context) (Identity, bool) {
+	id, ok := ctx.Value(ctxKey{}).(Identity)
+	return id, ok
+}

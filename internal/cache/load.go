@@ -1,0 +1,203 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/weather-apis/weather_apis/internal/envelope"
+)
+
+// errLockedByOther: another process holds the load lock and the caller has
+// a stale entry to serve meanwhile.
+var errLockedByOther = errors.New("another process is loading this entry")
+
+// shared runs f once per flight key in this process; callers wait for the
+// result or their ctx. f gets a context that outlives the first caller
+// (bounded by d and Close). leader is true for the caller whose f ran.
+func (c *Cache) shared(ctx context.Context, flightKey string, d time.Duration, f func(context.Context) (Result, error)) (res Result, err error, leader bool) {
+	ran := false
+	ch := c.flight.DoChan(flightKey, func() (v any, ferr error) {
+		ran = true
+		lctx, cancel := c.detach(ctx, d)
+		defer cancel()
+		defer func() {
+			if r := recover(); r != nil {
+				v, ferr = Result{}, envelope.Wrap(envelope.CodeInternal, "Internal error", fmt.Errorf("cache loader panic: %v", r))
+			}
+		}()
+		return f(lctx)
+	})
+	select {
+	case r := <-ch:
+		return r.Val.(Result), r.Err, ran
+	case <-ctx.Done():
+		return Result{}, envelope.From(ctx.Err()), false
+	}
+}
+
+// detach returns a context with ctx's values that ends after d or at Close,
+// not when ctx ends.
+func (c *Cache) detach(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
+	stop := context.AfterFunc(c.bgCtx, cancel)
+	return lctx, func() { stop(); cancel() }
+}
+
+// fill makes the entry of key exist: it takes the cross-process lock and
+// loads, or finds that another process stored the entry meanwhile, or waits
+// for the lock holder (returning errLockedByOther at once when haveStale),
+// and after WaitMax loads without the lock.
+func (c *Cache) fill(ctx context.Context, p Policy, req RequestKey, s *ctlState, key string, load Loader, haveStale bool) (Result, error) {
+	lock, token := lockKey(key), randToken()
+	deadline := time.Now().Add(p.WaitMax)
+	for attempt := 0; ; attempt++ {
+		got, tomb, e, err := c.tryLock(ctx, p, s, req, key, lock, token)
+		switch {
+		case err != nil:
+			return c.direct(ctx, p, load)
+		case e != nil:
+			if got {
+				c.release(ctx, lock, token)
+			}
+			return hitResult(e, key, c.now(), true)
+		case got:
+			defer c.release(ctx, lock, token)
+			return c.loadAndStore(ctx, p, req, s, key, tomb, load)
+		case haveStale:
+			return Result{}, errLockedByOther
+		}
+		e, lockGone, err := c.waitFor(ctx, p, s, req, key, lock, deadline)
+		switch {
+		case ctx.Err() != nil:
+			return Result{}, envelope.From(ctx.Err())
+		case err != nil:
+			return c.direct(ctx, p, load)
+		case e != nil:
+			return hitResult(e, key, c.now(), true)
+		case !lockGone || attempt >= 3:
+			// The holder is slow or keeps failing: load without the lock; the
+			// tombstone still guards the store.
+			return c.loadAndStore(ctx, p, req, s, key, tomb, load)
+		}
+	}
+}
+
+// tryLock takes the load lock and reads the tombstone and the entry in one
+// round trip. e is a fresh entry (put in L1) or nil.
+func (c *Cache) tryLock(ctx context.Context, p Policy, s *ctlState, req RequestKey, key, lock, token string) (got bool, tomb string, e *entry, err error) {
+	rctx, cancel := context.WithTimeout(ctx, c.o.RedisTimeout)
+	defer cancel()
+	var set *redis.BoolCmd
+	var val, tc *redis.StringCmd
+	_, err = c.rdb.Pipelined(rctx, func(pl redis.Pipeliner) error {
+		set = pl.SetNX(rctx, lock, token, p.LockTTL)
+		tc = pl.Get(rctx, c.keys.tomb(p.Route, req.Hash()))
+		val = pl.Get(rctx, key)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		c.redisFailed(ctx, err)
+		return false, "", nil, err
+	}
+	got, tomb = set.Val(), tc.Val()
+	if raw, rerr := val.Bytes(); rerr == nil {
+		e = c.freshEntry(rctx, p, s, req, key, raw, tomb)
+	}
+	return got, tomb, e, nil
+}
+
+// freshEntry validates raw and returns it when it is fresh (and puts it in L1).
+func (c *Cache) freshEntry(ctx context.Context, p Policy, s *ctlState, req RequestKey, key string, raw []byte, tomb string) *entry {
+	now := c.now()
+	e, _, _ := c.check(ctx, p, s, req, key, raw, tomb, now)
+	if e == nil || now.Sub(e.storedAt) >= e.ttl {
+		return nil
+	}
+	c.l1.put(p.Route, req.Hash(), key, s, e, now)
+	return e
+}
+
+// waitFor polls until the entry appears (e), the lock disappears without an
+// entry (lockGone), or deadline passes.
+func (c *Cache) waitFor(ctx context.Context, p Policy, s *ctlState, req RequestKey, key, lock string, deadline time.Time) (e *entry, lockGone bool, err error) {
+	interval := 5 * time.Millisecond
+	for time.Now().Before(deadline) {
+		t := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, false, nil
+		case <-t.C:
+		}
+		interval = min(interval*2, 50*time.Millisecond)
+		rctx, cancel := context.WithTimeout(ctx, c.o.RedisTimeout)
+		var val, tc *redis.StringCmd
+		var ex *redis.IntCmd
+		_, err = c.rdb.Pipelined(rctx, func(pl redis.Pipeliner) error {
+			val = pl.Get(rctx, key)
+			tc = pl.Get(rctx, c.keys.tomb(p.Route, req.Hash()))
+			ex = pl.Exists(rctx, lock)
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
+			cancel()
+			c.redisFailed(ctx, err)
+			return nil, false, err
+		}
+		if raw, rerr := val.Bytes(); rerr == nil {
+			e = c.freshEntry(rctx, p, s, req, key, raw, tc.Val())
+		}
+		cancel()
+		if e != nil {
+			return e, false, nil
+		}
+		if ex.Val() == 0 {
+			return nil, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+// release deletes the lock if this token still holds it.
+func (c *Cache) release(ctx context.Context, lock, token string) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.o.RedisTimeout)
+	defer cancel()
+	if err := c.releaseScript.Run(rctx, c.rdb, []string{lock}, token).Err(); err != nil && !errors.Is(err, redis.Nil) {
+		c.redisFailed(rctx, err)
+	}
+}
+
+// releaseLua deletes KEYS[1] when it holds ARGV[1].
+const releaseLua = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+
+// revalidate starts one background refresh of key (stale-while-revalidate);
+// it returns at once. At most one refresh per key runs in this process, and
+// the Redis lock makes it one across processes. A foreground lookup of the
+// same key meanwhile finds the lock taken and serves its stale entry.
+func (c *Cache) revalidate(ctx context.Context, p Policy, req RequestKey, s *ctlState, key string, load Loader) {
+	if _, busy := c.refreshes.LoadOrStore(key, struct{}{}); busy {
+		return
+	}
+	values := context.WithoutCancel(ctx)
+	started := c.goBackground(func() {
+		defer c.refreshes.Delete(key)
+		bctx, cancel := context.WithCancel(values)
+		defer cancel()
+		stop := context.AfterFunc(c.bgCtx, cancel)
+		defer stop()
+		_, err, _ := c.shared(bctx, "refresh|"+key, p.LockTTL, func(lctx context.Context) (Result, error) {
+			return c.fill(lctx, p, req, s, key, load, true)
+		})
+		if err != nil && !errors.Is(err, errLockedByOther) {
+			c.o.Logger.Debug("cache: background refresh failed", "route", p.Route, "request", req.String(), "err", err)
+		}
+	})
+	if !started {
+		c.refreshes.Delete(key)
+	}
+}

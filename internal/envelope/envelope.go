@@ -1,0 +1,137 @@
+package envelope
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+)
+
+// FormatVersion is the version of the envelope shape itself. It is part of
+// every cache key, so a change of the shape can never read old entries.
+const FormatVersion = 1
+
+// Source says where an answer came from.
+type Source string
+
+const (
+	SourceUpstream Source = "upstream" // fresh from DRF
+	SourceCache    Source = "cache"    // a fresh cache entry
+	SourceStale    Source = "stale"    // an expired entry, served because the upstream failed or is refreshing
+	SourceLocal    Source = "local"    // answered by the ExApp itself
+)
+
+// Version is the envelope's "version" member.
+type Version struct {
+	App string `json:"app"`
+	// Schema is the upstream schema version the data was produced under; "" is
+	// serialised as null.
+	Schema   string `json:"schema"`
+	Envelope int    `json:"envelope"`
+}
+
+// Envelope is the JSON shape of every API answer (contract.md §3).
+type Envelope struct {
+	// Data is already-encoded JSON; nil is written as null.
+	Data      json.RawMessage
+	Error     *Error
+	Source    Source
+	Version   Version
+	RequestID string
+}
+
+// MarshalJSON encodes the envelope without reflection over Data.
+func (e Envelope) MarshalJSON() ([]byte, error) {
+	return e.AppendJSON(make([]byte, 0, len(e.Data)+192)), nil
+}
+
+// AppendJSON appends the encoded envelope to b. Data must be valid JSON (the
+// caller validated it); Error is encoded with encoding/json.
+func (e Envelope) AppendJSON(b []byte) []byte {
+	b = append(b, `{"data":`...)
+	if len(e.Data) == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, e.Data...)
+	}
+	b = append(b, `,"error":`...)
+	if e.Error == nil {
+		b = append(b, "null"...)
+	} else {
+		eb, err := json.Marshal(e.Error)
+		if err != nil { // Details not encodable: drop them rather than break the shape.
+			c := *e.Error
+			c.Details = nil
+			eb, _ = json.Marshal(&c)
+		}
+		b = append(b, eb...)
+	}
+	b = append(b, `,"source":`...)
+	b = strconv.AppendQuote(b, string(e.Source))
+	b = append(b, `,"version":{"app":`...)
+	b = strconv.AppendQuote(b, e.Version.App)
+	b = append(b, `,"schema":`...)
+	if e.Version.Schema == "" {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendQuote(b, e.Version.Schema)
+	}
+	b = append(b, `,"envelope":`...)
+	b = strconv.AppendInt(b, int64(FormatVersion), 10)
+	b = append(b, `},"request_id":`...)
+	b = strconv.AppendQuote(b, e.RequestID)
+	return append(b, '}')
+}
+
+// Wire is the decoded form of an envelope, for clients and tests.
+type Wire struct {
+	Data      json.RawMessage `json:"data"`
+	Error     *Error          `json:"error"`
+	Source    Source          `json:"source"`
+	Version   WireVersion     `json:"version"`
+	RequestID string          `json:"request_id"`
+}
+
+// WireVersion is Version as decoded (schema may be null).
+type WireVersion struct {
+	App      string  `json:"app"`
+	Schema   *string `json:"schema"`
+	Envelope int     `json:"envelope"`
+}
+
+// Header values every API answer carries.
+const (
+	ContentType  = "application/json"
+	CacheControl = "no-store"
+)
+
+// Write sends env with status. It sets the exact Content-Type, an explicit
+// Cache-Control (AppAPI's PHP proxy otherwise makes answers browser-cacheable
+// for an hour) and X-Request-Id. Headers already set by the caller (X-Cache,
+// Cache-Status, Age, Allow, WWW-Authenticate) are kept.
+func Write(w http.ResponseWriter, status int, env Envelope) {
+	buf := env.AppendJSON(make([]byte, 0, len(env.Data)+256))
+	h := w.Header()
+	h["Content-Type"] = []string{ContentType}
+	if _, ok := h["Cache-Control"]; !ok {
+		h["Cache-Control"] = []string{CacheControl}
+	}
+	h["X-Content-Type-Options"] = []string{"nosniff"}
+	if env.RequestID != "" {
+		h["X-Request-Id"] = []string{env.RequestID}
+	}
+	h["Content-Length"] = []string{strconv.Itoa(len(buf))}
+	w.WriteHeader(status)
+	_, _ = w.Write(buf)
+}
+
+// StatusFor returns the HTTP status to send for err (its Status, or the code's
+// default when unset).
+func StatusFor(e *Error) int {
+	if e == nil {
+		return http.StatusOK
+	}
+	if e.Status >= 400 && e.Status <= 599 {
+		return e.Status
+	}
+	return StatusOf(e.Code)
+}

@@ -1,0 +1,178 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/upstream"
+)
+
+// Layer states. The UI colours them; doctor names the first layer that is
+// not ok.
+const (
+	StateOK       = "ok"
+	StateStale    = "stale"    // serving older data than the upstream has, on purpose and labelled
+	StateOutdated = "outdated" // holds data of an older schema/app version than the upstream's
+	StateDegraded = "degraded" // works, but without its shared/normal mode
+	StateDown     = "down"
+)
+
+// Layer is one row of the diagnostics table.
+type Layer struct {
+	Layer    string         `json:"layer"`
+	State    string         `json:"state"`
+	Summary  string         `json:"summary"`
+	Evidence map[string]any `json:"evidence"`
+	Advice   string         `json:"advice,omitempty"`
+}
+
+// Diagnosis is GET /api/v1/admin/diagnostics.
+type Diagnosis struct {
+	Healthy bool    `json:"healthy"`
+	Verdict string  `json:"verdict"`
+	Layers  []Layer `json:"layers"`
+	Checked string  `json:"checked_at"`
+}
+
+// Diagnose checks every layer live, in request order: AppAPI route, ExApp,
+// Redis, upstream token, upstream, cache.
+func (o *Ops) Diagnose(ctx context.Context) (any, error) { return o.diagnose(ctx), nil }
+
+func (o *Ops) diagnose(ctx context.Context) Diagnosis {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	up, upSchema := o.upstreamLayer(ctx)
+	layers := []Layer{o.routeLayer(), o.exappLayer(), o.redisLayer(ctx), o.tokenLayer(ctx), up, o.cacheLayer(ctx, upSchema)}
+	d := Diagnosis{Healthy: true, Layers: layers, Checked: time.Now().UTC().Format(time.RFC3339),
+		Verdict: "Every layer is healthy."}
+	for _, l := range layers {
+		if l.State != StateOK {
+			d.Healthy = false
+			d.Verdict = fmt.Sprintf("The %s layer is %s: %s %s", l.Layer, l.State, l.Summary, l.Advice)
+			break
+		}
+	}
+	return d
+}
+
+func (o *Ops) routeLayer() Layer {
+	l := Layer{Layer: "appapi_route", State: StateOK, Summary: "AppAPI enabled the app and reaches it.", Evidence: map[string]any{}}
+	if o.d.Lifecycle != nil {
+		l.Evidence["enabled"] = o.d.Lifecycle.Enabled()
+		if !o.d.Lifecycle.Enabled() {
+			l.State, l.Summary = StateDown, "AppAPI has not enabled the app in this process (no successful PUT /enabled?enabled=1)."
+			l.Advice = "Run: occ app_api:app:enable weather_apis (or register it: occ app_api:app:register weather_apis <daemon> --wait-finish)."
+		}
+	}
+	if o.d.LastSigned != nil {
+		if t := o.d.LastSigned(); !t.IsZero() {
+			l.Evidence["last_signed_request_age_s"] = int(time.Since(t).Seconds())
+		}
+	}
+	return l
+}
+
+func (o *Ops) exappLayer() Layer {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return Layer{Layer: "exapp", State: StateOK, Summary: "weather_apis is serving.", Evidence: map[string]any{
+		"app_id": o.d.AppID, "version": o.d.AppVersion, "envelope_version": envelope.FormatVersion,
+		"uptime_s": int(time.Since(o.d.Started).Seconds()), "goroutines": runtime.NumGoroutine(), "heap_mb": ms.HeapAlloc >> 20,
+	}}
+}
+
+func (o *Ops) redisLayer(ctx context.Context) Layer {
+	l := Layer{Layer: "redis", State: StateOK, Summary: "Redis answers.", Evidence: map[string]any{"kind": o.d.RedisKind}}
+	start := time.Now()
+	err := o.d.Redis.Ping(ctx).Err()
+	l.Evidence["latency_ms"] = time.Since(start).Milliseconds()
+	if err != nil {
+		l.State, l.Summary = StateDown, "Redis does not answer PING; requests bypass the cache (X-Cache: BYPASS) and tokens are per process."
+		l.Evidence["error"] = err.Error()
+		l.Advice = "Check WEATHER_APIS_REDIS_URL and that redis-server runs; weather_apis recovers by itself when it returns."
+	}
+	if o.d.RedisKind == "embedded" {
+		l.State, l.Summary = StateDegraded, "An embedded in-process store is used: nothing is shared between processes or replicas."
+		l.Advice = "Set WEATHER_APIS_REDIS_URL to a shared Redis before running more than one replica."
+	}
+	return l
+}
+
+func (o *Ops) tokenLayer(ctx context.Context) Layer {
+	st := o.d.Tokens.Status(ctx)
+	c := o.d.Tokens.Counters()
+	l := Layer{Layer: "upstream_token", State: StateOK, Summary: "One DRF token is shared through Redis.", Evidence: map[string]any{
+		"present": st.Present, "shared": st.Shared, "fence": st.Fence, "obtains": c.Obtains, "refreshes": c.Refreshes,
+		"refresh_rejected": c.RefreshRejected, "fallbacks": c.Fallbacks,
+	}}
+	if !st.AccessExpires.IsZero() {
+		l.Evidence["access_expires_in_s"] = int(time.Until(st.AccessExpires).Seconds())
+	}
+	switch {
+	case st.Error != "":
+		l.State, l.Summary = StateDown, "No DRF token: "+st.Error
+		l.Evidence["error"] = st.Error
+		l.Advice = "Check WEATHER_APIS_UPSTREAM_USERNAME/PASSWORD and that the DRF token endpoint answers."
+	case !st.Shared:
+		l.State, l.Summary = StateDegraded, "The token is kept per process because Redis is unavailable."
+	case !st.Present:
+		l.Summary = "No token yet; the first upstream call obtains one."
+	}
+	return l
+}
+
+func (o *Ops) upstreamLayer(ctx context.Context) (Layer, string) {
+	l := Layer{Layer: "upstream", State: StateOK, Summary: "The DRF backend answers.", Evidence: map[string]any{"url": o.d.UpstreamURL}}
+	if o.d.Breaker != nil {
+		state, since := o.d.Breaker.State(ctx)
+		l.Evidence["breaker"] = state
+		if !since.IsZero() {
+			l.Evidence["breaker_since"] = since.UTC().Format(time.RFC3339)
+		}
+	}
+	start := time.Now()
+	resp, err := o.d.Upstream.Do(ctx, upstream.Request{Method: http.MethodGet, Path: "/api/v1/admin/farms/schema"})
+	l.Evidence["latency_ms"] = time.Since(start).Milliseconds()
+	if err != nil {
+		e := envelope.From(err)
+		l.State, l.Summary = StateDown, e.Message
+		l.Evidence["error_code"] = string(e.Code)
+		l.Advice = "Check WEATHER_APIS_UPSTREAM_URL and the DRF service; cached routes serve stale data (labelled) while it is down."
+		return l, ""
+	}
+	l.Evidence["status"] = resp.Status
+	schema := resp.SchemaVersion
+	if schema == "" {
+		schema = schemaFromBody(resp.Body)
+	}
+	l.Evidence["schema_version"] = schema
+	return l, schema
+}
+
+func (o *Ops) cacheLayer(ctx context.Context, upSchema string) Layer {
+	l := Layer{Layer: "cache", State: StateOK, Summary: "The cache holds the upstream's current schema version.", Evidence: map[string]any{}}
+	st, err := o.d.Cache.Stats(ctx)
+	if err != nil {
+		l.State, l.Summary = StateDown, "Cache statistics are unavailable."
+		return l
+	}
+	l.Evidence["schema_version"] = st.SchemaVersion
+	l.Evidence["generation"] = st.Generation
+	l.Evidence["shared"] = st.Shared
+	l.Evidence["hits"], l.Evidence["misses"], l.Evidence["stale"] = st.Total.Hits, st.Total.Misses, st.Total.Stale
+	l.Evidence["bypass"], l.Evidence["validation_failures"] = st.Total.Bypass, st.Total.ValidationFailures
+	if upSchema != "" && st.SchemaVersion != "" && upSchema != st.SchemaVersion {
+		l.State = StateOutdated
+		l.Summary = fmt.Sprintf("The cache was keyed for schema %s but the upstream now serves schema %s.", st.SchemaVersion, upSchema)
+		if err := o.d.Cache.ObserveSchemaVersion(ctx, upSchema); err == nil {
+			l.Advice = "Fixed now: entries of the old schema became unreachable. Re-check in a moment."
+		} else {
+			l.Advice = "Run: occ weather_apis:cache:flush"
+		}
+	}
+	return l
+}

@@ -1,0 +1,118 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/weather-apis/weather_apis/internal/exapp"
+	"github.com/weather-apis/weather_apis/internal/envelope"
+)
+
+// RunOcc runs the occ command whose handler path is cmd (see
+// exapp.OccCommands) and returns console text.
+func (o *Ops) RunOcc(ctx context.Context, cmd string, in exapp.OccInput) (string, error) {
+	switch cmd {
+	case "cache/stats":
+		r, err := o.stats(ctx)
+		if err != nil {
+			return "", err
+		}
+		return renderStats(r), nil
+	case "cache/flush":
+		route, _ := in.Options["route"].(string)
+		r, err := o.Flush(ctx, route)
+		if err != nil {
+			return "", plainErr(err)
+		}
+		return fmt.Sprintf("Flushed: %s (old entries are unreachable at once and expire by their TTL)\n", r.(FlushReport).Flushed), nil
+	case "cache/verify":
+		r, err := o.verify(ctx)
+		if err != nil {
+			return "", plainErr(err)
+		}
+		return renderVerify(r), nil
+	case "doctor":
+		d := o.diagnose(ctx)
+		return renderDiagnosis(d), nil
+	case "credentials/create", "credentials/list", "credentials/revoke":
+		return "", fmt.Errorf("credential management is not available in this version of weather_apis")
+	}
+	return "", fmt.Errorf("unknown command %q", cmd)
+}
+
+func plainErr(err error) error {
+	return fmt.Errorf("%s", envelope.From(err).Message)
+}
+
+func renderStats(r StatsReport) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Cache (schema version %s, generation %d, shared across processes: %v)\n", orDash(r.Cache.SchemaVersion), r.Cache.Generation, r.Cache.Shared)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROUTE\tHITS\tMISSES\tSTALE\tBYPASS\tVALIDATION FAILURES\tINVALIDATIONS\tUPSTREAM LOADS\tCOLLAPSED")
+	routes := make([]string, 0, len(r.Cache.Routes))
+	for k := range r.Cache.Routes {
+		routes = append(routes, k)
+	}
+	sort.Strings(routes)
+	for _, k := range routes {
+		c := r.Cache.Routes[k]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", k, c.Hits, c.Misses, c.Stale, c.Bypass, c.ValidationFailures, c.Invalidations, c.Loads, c.Collapsed)
+	}
+	t := r.Cache.Total
+	fmt.Fprintf(tw, "TOTAL\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", t.Hits, t.Misses, t.Stale, t.Bypass, t.ValidationFailures, t.Invalidations, t.Loads, t.Collapsed)
+	tw.Flush()
+	fmt.Fprintf(&b, "\nUpstream (this process): calls %d, attempts %d, retries %d\n", r.Upstream.Calls, r.Upstream.Attempts, r.Upstream.Retries)
+	fmt.Fprintf(&b, "DRF token (this process): obtains %d, refreshes %d, waited for another process %d, local fallbacks %d\n",
+		r.Token.Obtains, r.Token.Refreshes, r.Token.LockWaits, r.Token.Fallbacks)
+	return b.String()
+}
+
+func renderVerify(r VerifyReport) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Checked %d cached entries: %d same, %d different (deleted), %d could not be re-read\n", r.Checked, r.Same, r.Different, r.Errors)
+	if len(r.Entries) == 0 {
+		return b.String()
+	}
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROUTE\tREQUEST\tVERDICT\tCACHED SCHEMA\tFRESH SCHEMA\tNOTE")
+	for _, d := range r.Entries {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.Entry.Route, d.Entry.Request, d.Verdict, orDash(d.Entry.SchemaVersion), orDash(d.FreshSchemaVersion), d.Error)
+	}
+	tw.Flush()
+	return b.String()
+}
+
+func renderDiagnosis(d Diagnosis) string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "LAYER\tSTATE\tSUMMARY")
+	for _, l := range d.Layers {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Layer, strings.ToUpper(l.State), l.Summary)
+	}
+	tw.Flush()
+	b.WriteString("\n")
+	for _, l := range d.Layers {
+		keys := make([]string, 0, len(l.Evidence))
+		for k := range l.Evidence {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, 0, len(keys))
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s=%v", k, l.Evidence[k]))
+		}
+		fmt.Fprintf(&b, "%s: %s\n", l.Layer, strings.Join(parts, " "))
+	}
+	b.WriteString("\nVerdict: " + d.Verdict + "\n")
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

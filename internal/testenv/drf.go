@@ -1,0 +1,351 @@
+package testenv
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The DRF demo's built-in credentials (deploy/drf/demo/settings.py).
+const (
+	DRFDefaultUsername   = "weather_svc"
+	DRFDefaultPassword   = "weather_svc_pw"
+	DRFDefaultSigningKey = "weather-apis-demo-signing-key-change-me"
+)
+
+const (
+	drfStartTimeout = 30 * time.Second
+	drfStopTimeout  = 15 * time.Second
+	drfPython       = "/usr/bin/python3" // Debian's: the pyenv python3 on PATH lacks Django
+	drfGunicorn     = "/usr/bin/gunicorn"
+)
+
+// DRFOptions tunes StartDRF. Zero values mean the demo's defaults.
+type DRFOptions struct {
+	AccessTTL     time.Duration // access token lifetime (default 5m)
+	RefreshTTL    time.Duration // refresh token lifetime (default 24h)
+	Workers       int           // gunicorn sync workers (default 2)
+	Username      string        // service account (default DRFDefaultUsername)
+	Password      string        // its password (default DRFDefaultPassword)
+	SigningKey    string        // HS256 key of the JWTs (default DRFDefaultSigningKey)
+	SchemaVersion int           // schema version at start-up (default: as stored, 1 for a new DB)
+}
+
+// Faults are the fault knobs of POST /__demo/faults (see deploy/drf/README.md).
+// Zero values mean the demo's defaults; FailRate 0 means 1.0 when RateLimit or
+// ResetConnections is set, else no failures.
+type Faults struct {
+	Latency          time.Duration // added to every matching request
+	FailRate         float64       // 0..1, exact: 0.5 fails the 1st, 3rd, 5th... matching request
+	FailStatus       int           // status of failures (default 503)
+	HTMLErrors       bool          // nginx-style HTML error pages instead of JSON
+	RateLimit        bool          // answer 429 with Retry-After instead of FailStatus
+	RetryAfter       int           // Retry-After seconds (default 1)
+	ResetConnections bool          // close the socket with RST, no answer
+	MaxFaults        int           // stop failing after this many failures (0: never stop)
+	Paths            string        // regexp on the request path (default: every /api/ path)
+}
+
+// DRFStats are the counters of GET /__demo/stats since the last reset.
+type DRFStats struct {
+	TokenObtain   int            `json:"token_obtain"`   // token pairs issued
+	TokenRefresh  int            `json:"token_refresh"`  // successful refreshes
+	Requests      map[string]int `json:"requests"`       // "GET /api/v1/farms/{id}/" -> requests that reached Django
+	Faults        map[string]int `json:"faults"`         // same keys -> requests answered by an injected fault
+	FaultsByKind  map[string]int `json:"faults_by_kind"` // "fail", "rate_limit", "reset" -> count
+	RequestsTotal int            `json:"requests_total"`
+	FaultsTotal   int            `json:"faults_total"`
+}
+
+// DRF is the DRF demo backend (deploy/drf/run.sh: Django + gunicorn) on a
+// loopback port with its own SQLite database, stopped by tb.Cleanup.
+type DRF struct {
+	Port   int
+	opts   DRFOptions
+	script string
+	env    []string
+	logf   string
+	client *http.Client
+	cmd    *exec.Cmd
+	done   chan struct{} // closed when cmd has exited
+}
+
+// StartDRF starts the demo on a free port with a fresh database and waits (at
+// most 30 s) until /__demo/health answers. Missing Debian packages skip the
+// test, or fail it under CI=true.
+func StartDRF(tb testing.TB, opts DRFOptions) *DRF {
+	tb.Helper()
+	if _, err := os.Stat(drfGunicorn); err != nil {
+		Unavailable(tb, "%s missing (apt-get install gunicorn)", drfGunicorn)
+	}
+	check := exec.Command(drfPython, "-c", "import django, rest_framework, rest_framework_simplejwt")
+	if out, err := check.CombinedOutput(); err != nil {
+		Unavailable(tb, "Debian's Django/DRF/SimpleJWT missing (apt-get install python3-django "+
+			"python3-djangorestframework python3-djangorestframework-simplejwt): %v: %s", err, out)
+	}
+	opts = opts.withDefaults()
+	dir := tb.TempDir()
+	d := &DRF{
+		Port:   FreePort(tb),
+		opts:   opts,
+		script: filepath.Join(RepoRoot(tb), "deploy", "drf", "run.sh"),
+		logf:   filepath.Join(dir, "drf.log"),
+		client: &http.Client{Timeout: 10 * time.Second},
+	}
+	d.env = append(withoutDRFEnv(os.Environ()),
+		"DRF_DEMO_DB="+filepath.Join(dir, "drf.sqlite3"),
+		"DRF_DEMO_PORT="+strconv.Itoa(d.Port),
+		"DRF_DEMO_WORKERS="+strconv.Itoa(opts.Workers),
+		"DRF_DEMO_ACCESS_TTL="+seconds(opts.AccessTTL),
+		"DRF_DEMO_REFRESH_TTL="+seconds(opts.RefreshTTL),
+		"DRF_DEMO_USER="+opts.Username,
+		"DRF_DEMO_PASSWORD="+opts.Password,
+		"DRF_DEMO_SIGNING_KEY="+opts.SigningKey,
+	)
+	if opts.SchemaVersion != 0 {
+		d.env = append(d.env, "DRF_DEMO_SCHEMA_VERSION="+strconv.Itoa(opts.SchemaVersion))
+	}
+	tb.Cleanup(func() { d.kill(syscall.SIGKILL, drfStopTimeout) })
+	d.Start(tb)
+	return d
+}
+
+func (o DRFOptions) withDefaults() DRFOptions {
+	if o.AccessTTL <= 0 {
+		o.AccessTTL = 5 * time.Minute
+	}
+	if o.RefreshTTL <= 0 {
+		o.RefreshTTL = 24 * time.Hour
+	}
+	if o.Workers <= 0 {
+		o.Workers = 2
+	}
+	if o.Username == "" {
+		o.Username = DRFDefaultUsername
+	}
+	if o.Password == "" {
+		o.Password = DRFDefaultPassword
+	}
+	if o.SigningKey == "" {
+		o.SigningKey = DRFDefaultSigningKey
+	}
+	return o
+}
+
+// withoutDRFEnv drops inherited DRF_DEMO_* variables so every test starts from
+// its own options only.
+func withoutDRFEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "DRF_DEMO_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
+
+// Options are the options in effect, defaults filled in (credentials, key).
+func (d *DRF) Options() DRFOptions { return d.opts }
+
+// URL is the base URL, e.g. http://127.0.0.1:41234 (no trailing slash).
+func (d *DRF) URL() string { return "http://127.0.0.1:" + strconv.Itoa(d.Port) }
+
+// Start (re)starts the demo on the same port and database (migrate, seed,
+// gunicorn; the seed clears the faults) and waits for /__demo/health.
+func (d *DRF) Start(tb testing.TB) {
+	tb.Helper()
+	if d.cmd != nil {
+		tb.Fatalf("DRF demo on %d already running", d.Port)
+	}
+	logFile, err := os.OpenFile(d.logf, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		tb.Fatalf("DRF demo log: %v", err)
+	}
+	defer logFile.Close() // the child keeps its own descriptor
+	cmd := exec.Command(d.script)
+	cmd.Env = d.env
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("cannot start %s: %v", d.script, err)
+	}
+	d.cmd, d.done = cmd, make(chan struct{})
+	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(d.done)
+
+	deadline := time.NewTimer(drfStartTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-d.done:
+			d.cmd = nil
+			tb.Fatalf("DRF demo exited during start-up:\n%s", d.logTail())
+		case <-deadline.C:
+			d.kill(syscall.SIGKILL, drfStopTimeout)
+			tb.Fatalf("DRF demo on %d not healthy within %s:\n%s", d.Port, drfStartTimeout, d.logTail())
+		case <-tick.C:
+			if d.healthy() {
+				return
+			}
+		}
+	}
+}
+
+// Stop sends SIGTERM to the process group (gunicorn shuts down gracefully) and
+// waits; the database stays for Start.
+func (d *DRF) Stop(tb testing.TB) {
+	tb.Helper()
+	if !d.kill(syscall.SIGTERM, drfStopTimeout) {
+		tb.Errorf("DRF demo on %d ignored SIGTERM for %s; killed", d.Port, drfStopTimeout)
+	}
+}
+
+// kill signals the whole process group and waits for the exit, escalating to
+// SIGKILL after timeout. It reports whether sig alone was enough.
+func (d *DRF) kill(sig syscall.Signal, timeout time.Duration) bool {
+	if d.cmd == nil {
+		return true
+	}
+	pgid := d.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, sig)
+	graceful := true
+	select {
+	case <-d.done:
+	case <-time.After(timeout):
+		graceful = false
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-d.done
+	}
+	_ = syscall.Kill(-pgid, syscall.SIGKILL) // stray workers of a crashed master
+	d.cmd = nil
+	return graceful
+}
+
+func (d *DRF) healthy() bool {
+	var health struct {
+		OK bool `json:"ok"`
+	}
+	return d.call(http.MethodGet, "/__demo/health", nil, &health) == nil && health.OK
+}
+
+func (d *DRF) logTail() string {
+	b, _ := os.ReadFile(d.logf)
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
+}
+
+// SetSchema switches the schema served at /api/v1/admin/farms/schema to v (1 or 2).
+func (d *DRF) SetSchema(tb testing.TB, v int) {
+	tb.Helper()
+	d.control(tb, http.MethodPost, "/__demo/schema", map[string]int{"version": v}, nil)
+}
+
+// SetFaults replaces the injected faults; the exact fail_rate sequence restarts.
+func (d *DRF) SetFaults(tb testing.TB, f Faults) {
+	tb.Helper()
+	body := map[string]any{
+		"latency_ms":        f.Latency.Milliseconds(),
+		"html_errors":       f.HTMLErrors,
+		"rate_limit":        f.RateLimit,
+		"reset_connections": f.ResetConnections,
+		"max_faults":        f.MaxFaults,
+		"paths":             f.Paths,
+	}
+	if f.FailRate > 0 {
+		body["fail_rate"] = f.FailRate
+	}
+	if f.FailStatus != 0 {
+		body["fail_status"] = f.FailStatus
+	}
+	if f.RetryAfter != 0 {
+		body["retry_after"] = f.RetryAfter
+	}
+	d.control(tb, http.MethodPost, "/__demo/faults", body, nil)
+}
+
+// ClearFaults turns every fault off.
+func (d *DRF) ClearFaults(tb testing.TB) {
+	tb.Helper()
+	d.control(tb, http.MethodDelete, "/__demo/faults", nil, nil)
+}
+
+// Stats reads the request counters.
+func (d *DRF) Stats(tb testing.TB) DRFStats {
+	tb.Helper()
+	var s DRFStats
+	d.control(tb, http.MethodGet, "/__demo/stats", nil, &s)
+	return s
+}
+
+// ResetStats sets every counter back to zero.
+func (d *DRF) ResetStats(tb testing.TB) {
+	tb.Helper()
+	d.control(tb, http.MethodDelete, "/__demo/stats", nil, nil)
+}
+
+// Token obtains an access/refresh pair for the service account (counted in
+// Stats like any client's).
+func (d *DRF) Token(tb testing.TB) (access, refresh string) {
+	tb.Helper()
+	var pair struct{ Access, Refresh string }
+	creds := map[string]string{"username": d.opts.Username, "password": d.opts.Password}
+	if err := d.call(http.MethodPost, "/api/v1/auth/token/", creds, &pair); err != nil {
+		tb.Fatalf("DRF token: %v", err)
+	}
+	return pair.Access, pair.Refresh
+}
+
+func (d *DRF) control(tb testing.TB, method, path string, body, out any) {
+	tb.Helper()
+	if err := d.call(method, path, body, out); err != nil {
+		tb.Fatalf("DRF demo %s %s: %v", method, path, err)
+	}
+}
+
+// call sends a JSON request and decodes a 2xx JSON answer into out (if non-nil).
+func (d *DRF) call(method, path string, body, out any) error {
+	var reader io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		reader = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, d.URL()+path, reader)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("status %d: %s", resp.StatusCode, b)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(b, out)
+}
