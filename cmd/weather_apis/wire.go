@@ -73,6 +73,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.onClose(ncLog.Close)
 	log := slog.New(ncLog).With("app", cfg.App.ID)
 
+	applyNextcloudSettings(ctx, cfg, creds, log)
 	rdb, redisKind, closeRedis, err := openRedis(cfg, log)
 	if err != nil {
 		return err

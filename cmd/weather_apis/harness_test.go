@@ -1,0 +1,261 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/weather-apis/weather_apis/internal/appapi"
+	"github.com/weather-apis/weather_apis/internal/testenv"
+)
+
+// binDir holds the binaries built once by TestMain.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "weather_apis-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	for _, pkg := range []string{"weather_apis", "appapi-sim"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, pkg), "../"+pkg)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "cannot build", pkg, err)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is a child process whose output is kept for failure messages.
+type proc struct {
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer
+	done chan struct{}
+	err  error
+}
+
+func (p *proc) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.Write(b)
+}
+
+// Output returns what the process printed so far.
+func (p *proc) Output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+func startProc(tb testing.TB, env []string, bin string, args ...string) *proc {
+	tb.Helper()
+	p := &proc{cmd: exec.Command(filepath.Join(binDir, bin), args...), done: make(chan struct{})}
+	p.cmd.Env = append(minimalEnv(), env...)
+	p.cmd.Stdout, p.cmd.Stderr = p, p
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.cmd.Start(); err != nil {
+		tb.Fatalf("cannot start %s: %v", bin, err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.done) }()
+	tb.Cleanup(func() {
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+		if tb.Failed() {
+			tb.Logf("--- %s output ---\n%s", bin, tail(p.Output(), 4000))
+		}
+	})
+	return p
+}
+
+// Signal sends sig and waits (bounded) for the exit; it returns the error
+// of Wait (nil for exit 0).
+func (p *proc) Signal(tb testing.TB, sig syscall.Signal, within time.Duration) error {
+	tb.Helper()
+	_ = p.cmd.Process.Signal(sig)
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(within):
+		tb.Fatalf("process did not exit within %v of %v", within, sig)
+		return nil
+	}
+}
+
+func minimalEnv() []string {
+	var env []string
+	for _, k := range []string{"PATH", "HOME", "TMPDIR", "GOCOVERDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// stack is Redis + the DRF demo + the AppAPI simulator + N weather_apis
+// processes, all real, on loopback.
+type stack struct {
+	Redis  *testenv.Redis
+	DRF    *testenv.DRF
+	Secret string
+	SimURL string
+	Sim    *proc
+	Apps   []*proc
+	Ports  []int
+}
+
+type stackOptions struct {
+	Replicas  int
+	Socket    bool // HaRP mode: HP_SHARED_KEY set, the app listens on a unix socket
+	DRF       testenv.DRFOptions
+	ExtraEnv  []string
+	NoRedis   bool
+	SimArgs   []string
+	socketDir string
+}
+
+func newStack(tb testing.TB, o stackOptions) *stack {
+	tb.Helper()
+	if o.Replicas == 0 {
+		o.Replicas = 1
+	}
+	s := &stack{Secret: strings.Repeat("Ab3+/", 25) + "xyz"}
+	if !o.NoRedis {
+		s.Redis = testenv.StartRedis(tb)
+	}
+	s.DRF = testenv.StartDRF(tb, o.DRF)
+	simPort := testenv.FreePort(tb)
+	s.SimURL = "http://127.0.0.1:" + strconv.Itoa(simPort)
+	var sock string
+	for i := 0; i < o.Replicas; i++ {
+		port := testenv.FreePort(tb)
+		s.Ports = append(s.Ports, port)
+		env := []string{
+			"APP_ID=weather_apis", "APP_SECRET=" + s.Secret, "APP_VERSION=1.0.0", "APP_HOST=127.0.0.1",
+			"APP_PORT=" + strconv.Itoa(port), "NEXTCLOUD_URL=" + s.SimURL, "AA_VERSION=32.0.0",
+			"WEATHER_APIS_UPSTREAM_URL=" + s.DRF.URL(), "WEATHER_APIS_UPSTREAM_PASSWORD=" + s.DRF.Options().Password,
+			"WEATHER_APIS_LOG_LEVEL=info", "WEATHER_APIS_LOG_FORMAT=text",
+		}
+		if s.Redis != nil {
+			env = append(env, "WEATHER_APIS_REDIS_URL="+s.Redis.URL())
+		}
+		if o.Socket {
+			sock = filepath.Join(tb.TempDir(), "exapp.sock")
+			env = append(env, "HP_SHARED_KEY=harp-shared-key-for-tests", "HP_EXAPP_SOCK="+sock)
+		}
+		env = append(env, o.ExtraEnv...)
+		s.Apps = append(s.Apps, startProc(tb, env, "weather_apis"))
+	}
+	args := []string{"-listen", "127.0.0.1:" + strconv.Itoa(simPort), "-info-xml", "../../appinfo/info.xml",
+		"-app-secret", s.Secret, "-heartbeat-interval", "100ms", "-heartbeat-attempts", "100", "-log-level", "warn", "-harp-ban-count", "-1"}
+	if o.Socket {
+		args = append(args, "-exapp-socket", sock, "-harp-shared-key", "harp-shared-key-for-tests")
+	} else {
+		args = append(args, "-exapp-url", "http://127.0.0.1:"+strconv.Itoa(s.Ports[0]))
+	}
+	s.Sim = startProc(tb, nil, "appapi-sim", append(args, o.SimArgs...)...)
+	waitHTTP(tb, s.SimURL+"/sim/state")
+	for _, port := range s.Ports {
+		if !o.Socket {
+			waitHTTP(tb, "http://127.0.0.1:"+strconv.Itoa(port)+"/heartbeat")
+		}
+	}
+	return s
+}
+
+// waitHTTP waits (at most 20 s) until url answers 200.
+func waitHTTP(tb testing.TB, url string) {
+	tb.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.Fatalf("%s did not answer 200 within 20s", url)
+}
+
+// AppURL is replica i's direct base URL.
+func (s *stack) AppURL(i int) string { return "http://127.0.0.1:" + strconv.Itoa(s.Ports[i]) }
+
+// Direct sends a request signed as AppAPI would, straight to replica i.
+func (s *stack) Direct(tb testing.TB, i int, method, path, user string, body io.Reader) *http.Response {
+	tb.Helper()
+	r, err := http.NewRequest(method, s.AppURL(i)+path, body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	appapi.Credentials{AppID: "weather_apis", AppVersion: "1.0.0", AAVersion: "32.0.0", Secret: s.Secret}.Sign(r.Header, user)
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", method, path, err)
+	}
+	return resp
+}
+
+// Proxy sends a request through the simulator's PHP proxy as user (""
+// anonymous), with Basic auth like an app password.
+func (s *stack) Proxy(tb testing.TB, method, path, user string, body io.Reader, hdr map[string]string) *http.Response {
+	tb.Helper()
+	r, err := http.NewRequest(method, s.SimURL+"/index.php/apps/app_api/proxy/weather_apis"+path, body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if user != "" {
+		r.SetBasicAuth(user, user)
+	}
+	for k, v := range hdr {
+		r.Header.Set(k, v)
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(r)
+	if err != nil {
+		tb.Fatalf("proxy %s %s: %v", method, path, err)
+	}
+	return resp
+}
+
+// logLines returns lines of p's output containing substr.
+func logLines(p *proc, substr string) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(p.Output()))
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), substr) {
+			out = append(out, sc.Text())
+		}
+	}
+	return out
+}
+
+var _ = context.Background
+var _ = net.Dial
