@@ -4,7 +4,7 @@
 # bench (nginx, varnish, wrk), browser (chromium), container (buildah, podman,
 # runc, docker-compose). Needs root (CI and the dev machines run as root).
 set -euo pipefail
-declare -A GROUPS=(
+declare -A PKGGROUPS=(
   [test]="redis-server redis-tools python3-django python3-djangorestframework python3-djangorestframework-simplejwt gunicorn"
   [bench]="nginx varnish wrk"
   [browser]="chromium"
@@ -12,8 +12,8 @@ declare -A GROUPS=(
 )
 want=()
 for g in "$@"; do
-  [[ -n "${GROUPS[$g]:-}" ]] || { echo "install-deps: unknown group $g" >&2; exit 2; }
-  for p in ${GROUPS[$g]}; do
+  [[ -n "${PKGGROUPS[$g]:-}" ]] || { echo "install-deps: unknown group $g" >&2; exit 2; }
+  for p in ${PKGGROUPS[$g]}; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || want+=("$p")
   done
 done

@@ -98,6 +98,14 @@ func TestLifecycleEndToEnd(t *testing.T) {
 		t.Errorf("anonymous farm state = %d %+v; want 401 UNAUTHENTICATED", resp.StatusCode, w.Error)
 	}
 
+	// The admin UI bundle is served through the proxy to users, with a
+	// JavaScript content type (the top-menu page loads it).
+	resp = s.Proxy(t, "GET", "/js/weather_apis-main.js", "alice", nil, nil)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
+		t.Errorf("UI script = %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+
 	// occ, the way AppAPI runs it.
 	out, err := sim.Occ(ctx, "weather_apis:doctor")
 	if err != nil || out.ExitCode != 0 {

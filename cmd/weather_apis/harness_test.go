@@ -71,6 +71,7 @@ func startProc(tb testing.TB, env []string, bin string, args ...string) *proc {
 	tb.Helper()
 	p := &proc{cmd: exec.Command(filepath.Join(binDir, bin), args...), done: make(chan struct{})}
 	p.cmd.Env = append(minimalEnv(), env...)
+	p.cmd.Dir = "../.." // the repository root, where js/ is
 	p.cmd.Stdout, p.cmd.Stderr = p, p
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
@@ -172,7 +173,7 @@ func newStack(tb testing.TB, o stackOptions) *stack {
 		env = append(env, o.ExtraEnv...)
 		s.Apps = append(s.Apps, startProc(tb, env, "weather_apis"))
 	}
-	args := []string{"-listen", "127.0.0.1:" + strconv.Itoa(simPort), "-info-xml", "../../appinfo/info.xml",
+	args := []string{"-listen", "127.0.0.1:" + strconv.Itoa(simPort), "-info-xml", "appinfo/info.xml",
 		"-app-secret", s.Secret, "-heartbeat-interval", "100ms", "-heartbeat-attempts", "100", "-log-level", "warn", "-harp-ban-count", "-1"}
 	if o.Socket {
 		args = append(args, "-exapp-socket", sock, "-harp-shared-key", "harp-shared-key-for-tests")

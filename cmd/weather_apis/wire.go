@@ -185,10 +185,15 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 	}, nil
 }
 
-// staticFS is the built admin UI: js/dist under the working directory, /app
-// in the container image, or next to the binary.
+// staticFS is the admin UI: the built bundle js/dist, else the unbuilt
+// minimal page js/public, under the working directory, /app (the container
+// image) or next to the binary.
 func staticFS() fs.FS {
-	for _, dir := range []string{"js/dist", "/app/js/dist", filepath.Join(filepath.Dir(os.Args[0]), "js/dist")} {
+	var dirs []string
+	for _, root := range []string{".", "/app", filepath.Join(filepath.Dir(os.Args[0]), "..")} {
+		dirs = append(dirs, filepath.Join(root, "js/dist"), filepath.Join(root, "js/public"))
+	}
+	for _, dir := range dirs {
 		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 			return os.DirFS(dir)
 		}
