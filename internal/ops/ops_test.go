@@ -1,0 +1,143 @@
+package ops_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/weather-apis/weather_apis/internal/breaker"
+	"github.com/weather-apis/weather_apis/internal/cache"
+	"github.com/weather-apis/weather_apis/internal/exapp"
+	"github.com/weather-apis/weather_apis/internal/ops"
+	"github.com/weather-apis/weather_apis/internal/resources"
+	"github.com/weather-apis/weather_apis/internal/testenv"
+	"github.com/weather-apis/weather_apis/internal/token"
+	"github.com/weather-apis/weather_apis/internal/upstream"
+)
+
+type world struct {
+	ops   *ops.Ops
+	res   *resources.Service
+	redis *testenv.Redis
+	drf   *testenv.DRF
+}
+
+// newWorld wires ops over a real redis-server and the real DRF demo.
+func newWorld(t *testing.T) world {
+	t.Helper()
+	r := testenv.StartRedis(t)
+	drf := testenv.StartDRF(t, testenv.DRFOptions{})
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), ContextTimeoutEnabled: true, ReadTimeout: 200 * time.Millisecond, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	tokens, err := token.New(token.Options{Redis: rdb, BaseURL: drf.URL(), Username: testenv.DRFDefaultUsername, Password: testenv.DRFDefaultPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tokens.Close() })
+	brk, _ := breaker.New(breaker.Options{Redis: rdb})
+	counters := &upstream.Counters{}
+	up, err := upstream.New(upstream.Options{BaseURL: drf.URL(), Tokens: tokens, Breaker: brk, Counters: counters})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cache.New(context.Background(), cache.Options{Redis: rdb, AppID: "weather_apis", AppVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	res := resources.New(up, c, resources.Policy{TTL: time.Hour, SWR: time.Minute, StaleIfError: time.Hour}, nil)
+	lc := exapp.New(exapp.Options{})
+	o := ops.New(ops.Deps{AppID: "weather_apis", AppVersion: "test", Cache: c, Tokens: tokens, Breaker: brk, Upstream: up,
+		UpstreamCounters: counters, UpstreamURL: drf.URL(), Redis: rdb, RedisKind: "server", Lifecycle: lc, Started: time.Now()})
+	return world{ops: o, res: res, redis: r, drf: drf}
+}
+
+func doctor(t *testing.T, o *ops.Ops) string {
+	t.Helper()
+	out, err := o.RunOcc(context.Background(), "doctor", exapp.OccInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestDoctorNamesTheWrongLayer(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	if _, err := w.res.Read(ctx, "farm_schema", resources.Params{}); err != nil {
+		t.Fatal(err)
+	}
+	// The app was never enabled by AppAPI in this process: that is the first
+	// wrong layer.
+	if out := doctor(t, w.ops); !strings.Contains(out, "Verdict: The appapi_route layer is down") {
+		t.Errorf("doctor without enable:\n%s", out)
+	}
+
+	// The backend's schema evolves while the cache holds v1: the seed's bug.
+	w.drf.SetSchema(t, 2)
+	d, _ := w.ops.Diagnose(ctx)
+	cacheRow := findLayer(t, d.(ops.Diagnosis), "cache")
+	if cacheRow.State != ops.StateOutdated || !strings.Contains(cacheRow.Summary, "schema 1") || !strings.Contains(cacheRow.Summary, "schema 2") {
+		t.Errorf("cache row = %+v; want outdated 1 → 2", cacheRow)
+	}
+	a, err := w.res.Read(ctx, "farm_schema", resources.Params{})
+	if err != nil || a.SchemaVersion != "2" {
+		t.Errorf("after diagnosis the schema read = %q, %v; want schema 2 (old entries unreachable)", a.SchemaVersion, err)
+	}
+
+	// Redis dies: the doctor says so and what to do.
+	w.redis.Stop(t)
+	d, _ = w.ops.Diagnose(ctx)
+	row := findLayer(t, d.(ops.Diagnosis), "redis")
+	if row.State != ops.StateDown || row.Advice == "" {
+		t.Errorf("redis row with Redis stopped = %+v", row)
+	}
+	// The DRF backend dies too.
+	w.drf.Stop(t)
+	d, _ = w.ops.Diagnose(ctx)
+	if row := findLayer(t, d.(ops.Diagnosis), "upstream"); row.State != ops.StateDown {
+		t.Errorf("upstream row with DRF stopped = %+v", row)
+	}
+}
+
+func TestFlushAndStatsText(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if _, err := w.res.Read(ctx, "farm_list", resources.Params{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := w.ops.RunOcc(ctx, "cache/stats", exapp.OccInput{})
+	if err != nil || !strings.Contains(out, "farm_list") || !strings.Contains(out, "TOTAL") {
+		t.Fatalf("stats text = %q, %v", out, err)
+	}
+	if _, err := w.ops.RunOcc(ctx, "cache/flush", exapp.OccInput{Options: map[string]any{"route": "bogus"}}); err == nil {
+		t.Errorf("flush of an unknown route succeeded")
+	}
+	if out, err := w.ops.RunOcc(ctx, "cache/flush", exapp.OccInput{Options: map[string]any{"route": "farm_list"}}); err != nil || !strings.Contains(out, "farm_list") {
+		t.Errorf("flush farm_list = %q, %v", out, err)
+	}
+	a, _ := w.res.Read(ctx, "farm_list", resources.Params{})
+	if a.XCache != cache.XCacheMiss {
+		t.Errorf("after flush X-Cache = %s; want MISS", a.XCache)
+	}
+	v, err := w.ops.RunOcc(ctx, "cache/verify", exapp.OccInput{})
+	if err != nil || !strings.Contains(v, "1 same") {
+		t.Errorf("verify = %q, %v", v, err)
+	}
+}
+
+func findLayer(t *testing.T, d ops.Diagnosis, name string) ops.Layer {
+	t.Helper()
+	for _, l := range d.Layers {
+		if l.Layer == name {
+			return l
+		}
+	}
+	t.Fatalf("no layer %s in %+v", name, d)
+	return ops.Layer{}
+}
