@@ -55,10 +55,10 @@ func newServer(t testing.TB, mod func(*handlers.Deps)) http.Handler {
 			return "ran " + cmd + "\n", nil
 		}},
 		Static: fstest.MapFS{
-			"js/weather_apis-main.js":          {Data: []byte("console.log(1)")},
-			"js/chunk-Bx7a9QeZ.js":             {Data: []byte("x")},
-			"css/weather_apis-main.css":        {Data: []byte("body{}")},
-			"img/app.svg":                      {Data: []byte("<svg/>")},
+			"js/weather_apis-main.js":   {Data: []byte("console.log(1)")},
+			"js/chunk-Bx7a9QeZ.js":      {Data: []byte("x")},
+			"css/weather_apis-main.css": {Data: []byte("body{}")},
+			"img/app.svg":               {Data: []byte("<svg/>")},
 		},
 	}
 	if mod != nil {

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/weather-apis/weather_apis/internal/exapp"
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/exapp"
 )
 
 // RunOcc runs the occ command whose handler path is cmd (see
