@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -71,6 +72,18 @@ type Server struct {
 	log    *slog.Logger
 	engine *gin.Engine
 	routes []Route
+	// lastSigned is the Unix nanosecond time of the last request that passed
+	// AppAPI verification (diagnostics evidence).
+	lastSigned atomic.Int64
+}
+
+// LastSigned returns when a request last passed AppAPI verification (zero
+// if none has).
+func (s *Server) LastSigned() time.Time {
+	if n := s.lastSigned.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
 }
 
 // New builds the Server. It fails when a required dependency is missing.

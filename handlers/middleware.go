@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -66,6 +67,7 @@ func (s *Server) requireAppAPI(needUser bool) gin.HandlerFunc {
 			c.Abort()
 			return
 		}
+		s.lastSigned.Store(time.Now().UnixNano())
 		c.Request = c.Request.WithContext(appapi.WithIdentity(c.Request.Context(), id))
 		c.Next()
 	}

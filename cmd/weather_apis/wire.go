@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -33,6 +34,8 @@ type Main struct {
 	cfg     *config.Config
 	stderr  io.Writer
 	closers []func()
+	// lastSigned is filled once the handlers exist (see lateFunc).
+	lastSigned lateFunc
 }
 
 // NewMain returns a Main for cfg; Run starts it and Close releases it.
@@ -88,6 +91,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.lastSigned.set(srv.LastSigned)
 	ln, err := listen(cfg)
 	if err != nil {
 		return err
@@ -168,7 +172,7 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 	o := ops.New(ops.Deps{
 		AppID: cfg.App.ID, AppVersion: cfg.App.Version, Cache: c, Tokens: tokens, Breaker: brk, Upstream: up,
 		UpstreamCounters: counters, UpstreamURL: cfg.Upstream.URL, Redis: rdb, RedisKind: redisKind,
-		Lifecycle: lc, Started: time.Now(), Logger: log,
+		Lifecycle: lc, Started: time.Now(), Logger: log, LastSigned: m.lastSigned.get,
 	})
 	return handlers.Deps{
 		AppID: cfg.App.ID, AppVersion: cfg.App.Version,
@@ -183,6 +187,25 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 		Diag:           o,
 		Static:         staticFS(),
 	}, nil
+}
+
+// lateFunc breaks the construction cycle ops → handlers.Server → ops: ops
+// asks for the server's last-signed time, which exists only after the
+// server is built.
+type lateFunc struct {
+	mu sync.Mutex
+	f  func() time.Time
+}
+
+func (l *lateFunc) set(f func() time.Time) { l.mu.Lock(); l.f = f; l.mu.Unlock() }
+
+func (l *lateFunc) get() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return time.Time{}
+	}
+	return l.f()
 }
 
 // staticFS is the admin UI: the built bundle js/dist, else the unbuilt
