@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -54,9 +55,13 @@ type IntegrationAuth interface {
 }
 
 func (s *Server) params(c *gin.Context) Params {
+	var q url.Values
+	if c.Request.URL.RawQuery != "" {
+		q = c.Request.URL.Query()
+	}
 	return Params{
 		ID:             c.Param("id"),
-		Query:          c.Request.URL.Query(),
+		Query:          q,
 		Revalidate:     c.GetHeader("Cache-Control") == "no-cache" || c.GetHeader("Pragma") == "no-cache",
 		IdempotencyKey: c.GetHeader("Idempotency-Key"),
 		RequestID:      RequestIDFrom(c.Request.Context()),

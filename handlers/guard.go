@@ -28,7 +28,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rid := requestID(r)
 	w.Header()["X-Request-Id"] = []string{rid}
 	timeout := s.timeoutFor(r.URL.Path)
-	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), ridKey{}, rid), timeout)
+	st := &reqState{rid: rid}
+	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), stateKey{}, st), timeout)
 	defer cancel()
 	gw := &guardWriter{w: w}
 	t := time.AfterFunc(timeout+guardGrace, func() { gw.expire(s, rid) })
@@ -56,12 +57,37 @@ func (s *Server) timeoutFor(path string) time.Duration {
 	return s.d.RequestTimeout
 }
 
-type ridKey struct{}
+// reqState is the per-request state the Server keeps in the request
+// context: one context value per request, filled in place (the AppAPI
+// identity is added by requireAppAPI without copying the request again).
+type reqState struct {
+	rid    string
+	id     appapi.Identity
+	signed bool
+}
+
+type stateKey struct{}
+
+func stateOf(ctx context.Context) *reqState {
+	st, _ := ctx.Value(stateKey{}).(*reqState)
+	return st
+}
 
 // RequestIDFrom returns the request id assigned by the Server.
 func RequestIDFrom(ctx context.Context) string {
-	s, _ := ctx.Value(ridKey{}).(string)
-	return s
+	if st := stateOf(ctx); st != nil {
+		return st.rid
+	}
+	return ""
+}
+
+// IdentityFrom returns the AppAPI identity verified for the request; ok is
+// false when the request was not (or not yet) verified.
+func IdentityFrom(ctx context.Context) (appapi.Identity, bool) {
+	if st := stateOf(ctx); st != nil && st.signed {
+		return st.id, true
+	}
+	return appapi.Identity{}, false
 }
 
 // requestID returns AppAPI's AA-REQUEST-ID when it is a sane token, else a
@@ -176,6 +202,6 @@ func (g *guardWriter) done() {
 
 // identity returns the verified AppAPI identity of the request.
 func identity(ctx context.Context) appapi.Identity {
-	id, _ := appapi.IdentityFrom(ctx)
+	id, _ := IdentityFrom(ctx)
 	return id
 }

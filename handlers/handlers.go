@@ -128,7 +128,7 @@ func (s *Server) buildEngine() *gin.Engine {
 	signed.POST("/occ/*command", s.occ)
 
 	for _, r := range s.routes {
-		chain := []gin.HandlerFunc{s.requireAppAPI(r.Access == Admin), s.tagRoute(r)}
+		chain := []gin.HandlerFunc{s.requireAppAPI(r.Access == Admin)}
 		if r.Integration {
 			chain = append(chain, s.requireIntegration(r))
 		}

@@ -68,7 +68,9 @@ func (s *Server) requireAppAPI(needUser bool) gin.HandlerFunc {
 			return
 		}
 		s.lastSigned.Store(time.Now().UnixNano())
-		c.Request = c.Request.WithContext(appapi.WithIdentity(c.Request.Context(), id))
+		if st := stateOf(c.Request.Context()); st != nil {
+			st.id, st.signed = id, true
+		}
 		c.Next()
 	}
 }
@@ -97,16 +99,6 @@ func clientIPForLog(c *gin.Context) string {
 		ip = ip[:64]
 	}
 	return ip
-}
-
-type routeKey struct{}
-
-// tagRoute records the matched route for handlers and logs.
-func (s *Server) tagRoute(r Route) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		c.Set("route", r.Name)
-		c.Next()
-	}
 }
 
 func (s *Server) notFound(c *gin.Context) {

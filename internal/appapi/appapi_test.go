@@ -77,3 +77,26 @@ func TestSignRoundTrip(t *testing.T) {
 		t.Errorf("Identity = %+v", id)
 	}
 }
+
+// TestVerifyRemembersOnlyGoodValues: the fast path for a repeated value must
+// not let a different (wrong) value through, nor survive a wrong app id.
+func TestVerifyRemembersOnlyGoodValues(t *testing.T) {
+	v := appapi.NewVerifier(appID, secret)
+	good := http.Header{}
+	appapi.Credentials{AppID: appID, AppVersion: "1", Secret: secret}.Sign(good, "admin")
+	for i := 0; i < 2; i++ {
+		if id, err := v.Verify(good); err != nil || id.UserID != "admin" {
+			t.Fatalf("pass %d: %v %q", i, err, id.UserID)
+		}
+	}
+	bad := good.Clone()
+	bad.Set(appapi.HeaderAuth, appapi.AuthValue("admin", "secreT"+secret[6:]))
+	if _, err := v.Verify(bad); !errors.Is(err, appapi.ErrBadSecret) {
+		t.Errorf("same-length wrong secret after a good one = %v", err)
+	}
+	wrongApp := good.Clone()
+	wrongApp.Set(appapi.HeaderAppID, "other")
+	if _, err := v.Verify(wrongApp); !errors.Is(err, appapi.ErrWrongApp) {
+		t.Errorf("remembered value with another app id = %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 // FormatVersion is the version of the envelope shape itself. It is part of
@@ -98,6 +99,9 @@ type WireVersion struct {
 	Envelope int     `json:"envelope"`
 }
 
+// bufPool recycles encoding buffers: a cache hit then allocates no body copy.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
 // Header values every API answer carries.
 const (
 	ContentType  = "application/json"
@@ -109,7 +113,14 @@ const (
 // for an hour) and X-Request-Id. Headers already set by the caller (X-Cache,
 // Cache-Status, Age, Allow, WWW-Authenticate) are kept.
 func Write(w http.ResponseWriter, status int, env Envelope) {
-	buf := env.AppendJSON(make([]byte, 0, len(env.Data)+256))
+	bp := bufPool.Get().(*[]byte)
+	buf := env.AppendJSON((*bp)[:0])
+	defer func() {
+		if cap(buf) <= 1<<20 { // keep big one-off buffers out of the pool
+			*bp = buf
+			bufPool.Put(bp)
+		}
+	}()
 	h := w.Header()
 	h["Content-Type"] = []string{ContentType}
 	if _, ok := h["Cache-Control"]; !ok {

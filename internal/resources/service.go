@@ -66,6 +66,9 @@ type Service struct {
 	up    Upstream
 	cache Cache
 	pol   map[string]cache.Policy
+	// plain holds the request keys of parameterless reads (the hot path:
+	// no hashing per request).
+	plain map[string]cache.RequestKey
 	log   *slog.Logger
 }
 
@@ -74,8 +77,11 @@ func New(up Upstream, c Cache, p Policy, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{up: up, cache: c, log: log, pol: map[string]cache.Policy{}}
+	s := &Service{up: up, cache: c, log: log, pol: map[string]cache.Policy{}, plain: map[string]cache.RequestKey{}}
 	for name, spec := range reads {
+		if !strings.Contains(spec.path, "{id}") {
+			s.plain[name] = cache.NewRequestKey(spec.path, nil)
+		}
 		s.pol[name] = cache.Policy{Route: name, TTL: p.TTL, SWR: p.SWR, StaleIfError: p.StaleIfError,
 			MaxStale: p.MaxStale, NegativeTTL: p.NegativeTTL, Validate: spec.validate}
 	}
@@ -91,6 +97,9 @@ func RequestKey(route, id string, q url.Values) cache.RequestKey {
 // filterQuery keeps the route's parameters; any other one is a 400, so the
 // cache key always describes exactly what was asked upstream.
 func filterQuery(spec readSpec, q url.Values) (url.Values, error) {
+	if len(q) == 0 {
+		return nil, nil
+	}
 	out := url.Values{}
 	for k, v := range q {
 		allowed := false
@@ -129,7 +138,10 @@ func (s *Service) Read(ctx context.Context, route string, p Params) (Answer, err
 		return Answer{}, err
 	}
 	path := expand(spec.path, p.ID)
-	key := cache.NewRequestKey(path, q)
+	key, ok := s.plain[route]
+	if !ok || len(q) > 0 {
+		key = cache.NewRequestKey(path, q)
+	}
 	if p.Revalidate {
 		if err := s.cache.Invalidate(ctx, route, key); err != nil {
 			s.log.Warn("cannot invalidate before a revalidating read", "route", route, "err", err.Error())
