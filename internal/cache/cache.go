@@ -245,8 +245,11 @@ func (h *health) fail(err error) {
 	}
 }
 
+// ok records that Redis answered: requests use the cache again at once
+// instead of waiting out the back-off.
 func (h *health) ok() {
 	if h.wasDown.Load() && h.wasDown.Swap(false) {
+		h.downUntil.Store(0)
 		h.log.Info("cache: redis answers again")
 	}
 }

@@ -83,6 +83,13 @@ func (c *Cache) fill(ctx context.Context, p Policy, req RequestKey, s *ctlState,
 			// tombstone still guards the store.
 			return c.loadAndStore(ctx, p, req, s, key, tomb, load)
 		}
+		// The holder finished but its entry is not under our key: its load
+		// may have discovered a new schema version and stored under the new
+		// key. Follow it instead of loading again.
+		if ns := c.snapshot(ctx); ns != nil && ns != s {
+			s, key = ns, c.keys.entryKey(ns, p.Route, req.Hash())
+			lock = lockKey(key)
+		}
 	}
 }
 
