@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -167,6 +168,7 @@ func (s *Server) requireIntegration(r Route) gin.HandlerFunc {
 			return
 		}
 		if err := s.d.Integr.Authenticate(c.Request, r.Scope); err != nil {
+			s.d.Metrics.ObserveAuthFailure("integration_" + strings.ToLower(string(envelope.CodeOf(err))))
 			s.fail(c, err)
 			return
 		}

@@ -36,12 +36,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.engine.ServeHTTP(gw, r.WithContext(ctx))
 	t.Stop()
 	gw.done()
-	status := gw.statusCode()
+	status, elapsed := gw.statusCode(), time.Since(start)
+	s.d.Metrics.ObserveRequest(st.route, r.Method, status, st.source, elapsed)
 	switch {
 	case status >= 500:
-		s.log.Warn("request failed", "request_id", rid, "method", r.Method, "path", r.URL.Path, "status", status, "ms", time.Since(start).Milliseconds())
+		s.log.Warn("request failed", "request_id", rid, "route", st.route, "method", r.Method, "path", r.URL.Path,
+			"status", status, "source", st.source, "latency_ms", elapsed.Milliseconds())
 	case s.log.Enabled(ctx, slog.LevelDebug):
-		s.log.Debug("request", "request_id", rid, "method", r.Method, "path", r.URL.Path, "status", status, "ms", time.Since(start).Milliseconds())
+		s.log.Debug("request", "request_id", rid, "route", st.route, "method", r.Method, "path", r.URL.Path,
+			"status", status, "source", st.source, "latency_ms", elapsed.Milliseconds())
 	}
 }
 
@@ -64,6 +67,8 @@ type reqState struct {
 	rid    string
 	id     appapi.Identity
 	signed bool
+	route  string // the matched route's name ("" = none)
+	source string // the envelope source answered
 }
 
 type stateKey struct{}

@@ -64,7 +64,21 @@ type Deps struct {
 	OpenAPI []byte
 	// Static is the built admin UI (js/, css/, img/, l10n/ at its root).
 	Static fs.FS
+	// Metrics records answered requests and refused authentications; nil
+	// records nothing.
+	Metrics RequestObserver
 }
+
+// RequestObserver records answered requests and refused authentications.
+type RequestObserver interface {
+	ObserveRequest(route, method string, status int, source string, d time.Duration)
+	ObserveAuthFailure(reason string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) ObserveRequest(string, string, int, string, time.Duration) {}
+func (nopObserver) ObserveAuthFailure(string)                                {}
 
 // Server is the http.Handler of weather_apis.
 type Server struct {
@@ -100,6 +114,9 @@ func New(d Deps) (*Server, error) {
 	if d.RequestTimeout <= 0 {
 		d.RequestTimeout = 30 * time.Second
 	}
+	if d.Metrics == nil {
+		d.Metrics = nopObserver{}
+	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 1 << 20
 	}
@@ -128,7 +145,7 @@ func (s *Server) buildEngine() *gin.Engine {
 	signed.POST("/occ/*command", s.occ)
 
 	for _, r := range s.routes {
-		chain := []gin.HandlerFunc{s.requireAppAPI(r.Access == Admin)}
+		chain := []gin.HandlerFunc{tagRoute(r.Name), s.requireAppAPI(r.Access == Admin)}
 		if r.Integration {
 			chain = append(chain, s.requireIntegration(r))
 		}

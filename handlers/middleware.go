@@ -55,6 +55,7 @@ func (s *Server) requireAppAPI(needUser bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, err := s.d.Verifier.Verify(c.Request.Header)
 		if err != nil {
+			s.d.Metrics.ObserveAuthFailure(reason(err))
 			s.log.Warn("AppAPI authentication failed", "request_id", RequestIDFrom(c.Request.Context()),
 				"path", c.Request.URL.Path, "reason", reason(err), "origin_ip", clientIPForLog(c))
 			s.fail(c, envelope.New(envelope.CodeUnauthenticated, "AppAPI authentication failed."))
@@ -62,6 +63,7 @@ func (s *Server) requireAppAPI(needUser bool) gin.HandlerFunc {
 			return
 		}
 		if needUser && id.UserID == "" {
+			s.d.Metrics.ObserveAuthFailure("no_user")
 			s.log.Warn("admin route called without a Nextcloud user", "request_id", RequestIDFrom(c.Request.Context()), "path", c.Request.URL.Path)
 			s.fail(c, envelope.New(envelope.CodeUnauthenticated, "This route needs a signed-in Nextcloud administrator."))
 			c.Abort()
@@ -99,6 +101,16 @@ func clientIPForLog(c *gin.Context) string {
 		ip = ip[:64]
 	}
 	return ip
+}
+
+// tagRoute records the matched route's name for metrics and the log.
+func tagRoute(name string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if st := stateOf(c.Request.Context()); st != nil {
+			st.route = name
+		}
+		c.Next()
+	}
 }
 
 func (s *Server) notFound(c *gin.Context) {

@@ -46,7 +46,11 @@ func errString(err error) string {
 // write fills in version and request id, then sends env.
 func (s *Server) write(c *gin.Context, status int, env envelope.Envelope) {
 	env.Version.App = s.d.AppVersion
-	env.RequestID = RequestIDFrom(c.Request.Context())
+	st := stateOf(c.Request.Context())
+	if st != nil {
+		env.RequestID = st.rid
+		st.source = string(env.Source)
+	}
 	envelope.Write(c.Writer, status, env)
 	c.Abort()
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/weather-apis/weather_apis/internal/appapisim"
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/testenv"
 )
 
 func decodeEnvelope(tb testing.TB, resp *http.Response) envelope.Wire {
@@ -219,5 +221,33 @@ func TestStartupRejectsBadConfig(t *testing.T) {
 	}
 	if strings.Contains(out, "super-secret-value") {
 		t.Errorf("secret echoed:\n%s", out)
+	}
+}
+
+// TestMetricsListener: Prometheus metrics are on their own listener, never
+// on the AppAPI-facing port.
+func TestMetricsListener(t *testing.T) {
+	port := testenv.FreePort(t)
+	s := newStack(t, stackOptions{ExtraEnv: []string{"WEATHER_APIS_METRICS_ADDR=127.0.0.1:" + strconv.Itoa(port)}})
+	resp := s.Direct(t, 0, "GET", "/api/v1/admin/ping", "admin", nil)
+	resp.Body.Close()
+	resp = s.Direct(t, 0, "GET", "/api/v1/admin/farms", "", nil) // refused: no user
+	resp.Body.Close()
+	waitHTTP(t, "http://127.0.0.1:"+strconv.Itoa(port)+"/metrics")
+	r, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	for _, want := range []string{`weather_apis_requests_total{method="GET",route="ping",source="local",status="200"} 1`,
+		`weather_apis_auth_failures_total{reason="no_user"} 1`, "weather_apis_breaker_state", "go_goroutines"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	resp = s.Direct(t, 0, "GET", "/metrics", "admin", nil)
+	if w := decodeEnvelope(t, resp); resp.StatusCode != 404 || w.Error == nil {
+		t.Errorf("/metrics on the AppAPI port = %d; want a 404 envelope", resp.StatusCode)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"log/slog"
 	"net/http"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"github.com/weather-apis/weather_apis/internal/cache"
 	"github.com/weather-apis/weather_apis/internal/config"
 	"github.com/weather-apis/weather_apis/internal/exapp"
+	"github.com/weather-apis/weather_apis/internal/metrics"
 	"github.com/weather-apis/weather_apis/internal/nextcloud"
 	"github.com/weather-apis/weather_apis/internal/ops"
 	"github.com/weather-apis/weather_apis/internal/resources"
@@ -36,6 +38,8 @@ type Main struct {
 	closers []func()
 	// lastSigned is filled once the handlers exist (see lateFunc).
 	lastSigned lateFunc
+	// metrics is nil when WEATHER_APIS_METRICS_ADDR is empty.
+	metrics *metrics.Metrics
 }
 
 // NewMain returns a Main for cfg; Run starts it and Close releases it.
@@ -105,6 +109,19 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	log.Info("weather_apis serving", "addr", ln.Addr().String(), "version", cfg.App.Version, "redis", redisKind,
 		"upstream", cfg.Upstream.URL, "harp", cfg.Harp.Enabled())
+	if m.metrics != nil {
+		var lc net.ListenConfig
+		mln, err := lc.Listen(ctx, "tcp", cfg.Metrics.Addr)
+		if err != nil {
+			return fmt.Errorf("cannot listen for metrics on %s: %w", cfg.Metrics.Addr, err)
+		}
+		go func() {
+			if err := m.metrics.ServeListener(ctx, mln); err != nil {
+				log.Error("metrics listener stopped", "err", err.Error())
+			}
+		}()
+		log.Info("metrics served", "addr", mln.Addr().String())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -155,7 +172,12 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 		return handlers.Deps{}, fmt.Errorf("cannot set up the cache: %w", err)
 	}
 	m.onClose(func() { _ = c.Close() })
-	res := resources.New(up, c, resources.Policy{TTL: cfg.Cache.TTL, SWR: cfg.Cache.SWR, StaleIfError: cfg.Cache.StaleIfError,
+	var mt *metrics.Metrics // nil = metrics off; its methods are nil-safe
+	if cfg.Metrics.Addr != "" {
+		mt = metrics.New(metrics.Options{AppVersion: cfg.App.Version, Cache: c, Upstream: counters, Tokens: tokens, Breaker: brk, Logger: log})
+	}
+	m.metrics = mt
+	res := resources.New(mt.InstrumentUpstream(up), c, resources.Policy{TTL: cfg.Cache.TTL, SWR: cfg.Cache.SWR, StaleIfError: cfg.Cache.StaleIfError,
 		MaxStale: cfg.Cache.MaxStale, NegativeTTL: cfg.Cache.NegativeTTL}, log)
 	if cfg.Cache.ProbeInterval > 0 {
 		pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -186,7 +208,17 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 		CacheAdm:       o,
 		Diag:           o,
 		Static:         staticFS(),
+		Metrics:        observer(mt),
 	}, nil
+}
+
+// observer returns mt as the handlers' observer, or nil when metrics are
+// off (a nil *metrics.Metrics inside an interface would not be nil).
+func observer(mt *metrics.Metrics) handlers.RequestObserver {
+	if mt == nil {
+		return nil
+	}
+	return mt
 }
 
 // lateFunc breaks the construction cycle ops → handlers.Server → ops: ops
