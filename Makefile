@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PY := /usr/bin/python3
 export GOTOOLCHAIN := local
 
-.PHONY: help deps build test test-go test-drf fuzz-short fuzz bench demo vet clean
+.PHONY: help deps build test test-go test-drf fuzz-short fuzz bench demo vet clean smoke-container check-deploy image
 
 help: ## show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -41,3 +41,16 @@ demo: deps build ## run Redis, the DRF demo, the ExApp and the AppAPI simulator;
 
 clean: ## remove build outputs
 	rm -rf bin artifacts .demo
+
+smoke-container: ## build the scratch image with buildah, run it with podman against Redis, DRF and the AppAPI simulator
+	./deploy/install-deps.sh test container
+	./deploy/container/smoke.sh
+
+check-deploy: ## validate deploy/compose (docker-compose config) and the deploy/k8s manifests
+	./deploy/install-deps.sh container
+	./deploy/compose/check.sh
+	./deploy/k8s/check.sh
+
+image: ## the publishable image (needs a Docker engine and registry access; not possible on this CI)
+	docker build -f deploy/container/Dockerfile --build-arg VERSION=$(VERSION) --build-arg REVISION=$$(git rev-parse HEAD) \
+	  -t ghcr.io/weather-apis/weather_apis:$(VERSION) -t ghcr.io/weather-apis/weather_apis:$(VERSION)-cpu .

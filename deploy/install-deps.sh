@@ -8,7 +8,7 @@ declare -A PKGGROUPS=(
   [test]="redis-server redis-tools python3-django python3-djangorestframework python3-djangorestframework-simplejwt gunicorn"
   [bench]="nginx varnish wrk"
   [browser]="chromium"
-  [container]="buildah podman runc skopeo"
+  [container]="buildah podman runc skopeo docker-compose python3-yaml"
 )
 want=()
 for g in "$@"; do
