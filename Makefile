@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PY := /usr/bin/python3
 export GOTOOLCHAIN := local
 
-.PHONY: help deps build test test-go test-drf fuzz-short fuzz bench demo vet clean smoke-container check-deploy image
+.PHONY: js js-test js-e2e help deps build test test-go test-drf fuzz-short fuzz bench demo vet clean smoke-container check-deploy image
 
 help: ## show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -21,14 +21,27 @@ build: ## build bin/weather_apis and bin/appapi-sim
 vet: ## go vet
 	$(GO) vet ./...
 
-test: deps vet test-go test-drf fuzz-short ## install what is needed and run every test
+test: deps vet js-test test-go test-drf fuzz-short js-e2e smoke-container check-deploy ## install what is needed and run every test
 	@echo "make test: all suites passed"
 
-test-go: build ## Go tests (real redis-server, real DRF demo, real processes)
+test-go: build js ## Go tests (real redis-server, real DRF demo, real processes)
 	$(GO) test -count=1 -timeout 15m ./...
 
 test-drf: ## the DRF demo's own Django tests
 	cd deploy/drf && $(PY) manage.py test --noinput -v 1
+
+js/node_modules/.package-lock.json: js/package.json js/package-lock.json
+	cd js && npm ci --no-audit --no-fund
+
+js: js/node_modules/.package-lock.json ## build the admin UI bundle into js/dist
+	cd js && npm run build
+
+js-test: js/node_modules/.package-lock.json ## admin UI unit tests (vitest + jsdom)
+	cd js && npm test
+
+js-e2e: build js ## admin UI in Debian's chromium against the real stack; screenshots in artifacts/screenshots
+	./deploy/install-deps.sh browser
+	cd js && npm run test:e2e
 
 fuzz-short: ## the envelope fuzz target, briefly
 	$(GO) test -run '^$$' -fuzz FuzzEnvelope -fuzztime 10s ./handlers
@@ -36,11 +49,11 @@ fuzz-short: ## the envelope fuzz target, briefly
 fuzz: ## the envelope fuzz target, for 5 minutes
 	$(GO) test -run '^$$' -fuzz FuzzEnvelope -fuzztime 5m ./handlers
 
-demo: deps build ## run Redis, the DRF demo, the ExApp and the AppAPI simulator; prints the URL
+demo: deps build js ## run Redis, the DRF demo, the ExApp and the AppAPI simulator; prints the URL
 	./deploy/demo.sh
 
 clean: ## remove build outputs
-	rm -rf bin artifacts .demo
+	rm -rf bin artifacts .demo js/dist
 
 smoke-container: ## build the scratch image with buildah, run it with podman against Redis, DRF and the AppAPI simulator
 	./deploy/install-deps.sh test container

@@ -179,7 +179,7 @@ window.OC = Object.assign(window.OC || {}, {
 func (s *Server) renderHeader(u *user, a AppState, active TopMenu) string {
 	esc := html.EscapeString
 	var b strings.Builder
-	b.WriteString("<header id=\"header\" class=\"header\">\n<div class=\"header-start\"><a href=\"/\" class=\"logo\" aria-label=\"Nextcloud\">Nextcloud</a>\n<nav id=\"header-start__appmenu\" class=\"app-menu\" aria-label=\"Applications menu\" style=\"display:flex;gap:4px\">\n")
+	b.WriteString("<div id=\"skip-actions\"></div>\n<header id=\"header\" class=\"header\">\n<div class=\"header-start\"><a href=\"/\" class=\"logo\" aria-label=\"Nextcloud\">Nextcloud</a>\n<nav id=\"header-start__appmenu\" class=\"app-menu\" aria-label=\"Applications menu\" style=\"display:flex;gap:4px\">\n")
 	for _, m := range a.TopMenus {
 		if m.AdminRequired != 0 && !u.isAdmin() {
 			continue

@@ -9,9 +9,11 @@ const themeCSS = `:root, body {
   --color-background-hover: #f5f5f5; --color-background-dark: #ededed; --color-background-darker: #dbdbdb;
   --color-placeholder-light: #e6e6e6; --color-placeholder-dark: #cccccc;
   --color-main-text: #222222; --color-text-maxcontrast: #6b6b6b; --color-text-light: #222222; --color-text-lighter: #6b6b6b;
-  --color-error: #DB0606; --color-error-hover: #df2525; --color-error-text: #c20505;
-  --color-warning: #A37200; --color-warning-text: #7f5900; --color-success: #2d7b41; --color-success-text: #286c3a;
-  --color-info: #0071ad; --color-info-text: #0066ac;
+  --color-error: #FFE7E7; --color-error-hover: #edd7d7; --color-error-text: #8A0000; --color-element-error: #c90000;
+  --color-warning: #FFEEC5; --color-warning-hover: #edddb7; --color-warning-text: #664700; --color-element-warning: #BF7900;
+  --color-success: #D8F3DA; --color-success-hover: #c9e2cb; --color-success-text: #005416; --color-element-success: #099f05;
+  --color-info: #D5F1FA; --color-info-hover: #c6e0e9; --color-info-text: #0066AC; --color-element-info: #0077C7;
+  --color-border-error: var(--color-element-error); --color-border-success: var(--color-element-success);
   --color-loading-light: #cccccc; --color-loading-dark: #444444; --color-box-shadow-rgb: 77,77,77;
   --color-box-shadow: rgba(var(--color-box-shadow-rgb), 0.5);
   --color-border: #ededed; --color-border-dark: #dbdbdb; --color-border-maxcontrast: #7d7d7d;
@@ -39,8 +41,10 @@ body[data-themes*="dark"] {
   --color-background-hover: #292929; --color-background-dark: #2b2b2b; --color-background-darker: #3b3b3b;
   --color-placeholder-light: #424242; --color-placeholder-dark: #575757;
   --color-main-text: #EBEBEB; --color-text-maxcontrast: #999999; --color-text-light: #EBEBEB; --color-text-lighter: #999999;
-  --color-error: #e33636; --color-error-text: #ff8b8b; --color-warning: #ffcc00; --color-warning-text: #ffcc00;
-  --color-success: #3b973b; --color-success-text: #66b866; --color-info: #00AEFF; --color-info-text: #7fd6ff;
+  --color-error: #552121; --color-error-hover: #4f1f1f; --color-error-text: #FFCCCC; --color-element-error: #FF5050;
+  --color-warning: #3D3010; --color-warning-hover: #392d0f; --color-warning-text: #FFEEC5; --color-element-warning: #FFCC00;
+  --color-success: #11321A; --color-success-hover: #102f18; --color-success-text: #D5F2DC; --color-element-success: #40A330;
+  --color-info: #003553; --color-info-hover: #00314d; --color-info-text: #00AEFF; --color-element-info: #0099E0;
   --color-box-shadow-rgb: 0,0,0;
   --color-border: #292929; --color-border-dark: #3b3b3b; --color-border-maxcontrast: #8c8c8c;
   --color-primary-element: #0082c9; --color-primary-element-hover: #1a8fcd; --color-primary-element-text: #ffffff;
@@ -48,6 +52,8 @@ body[data-themes*="dark"] {
   --background-image-invert-if-bright: invert(100%);
 }
 html, body { margin: 0; height: 100%; }
+#skip-actions { position: absolute; overflow: hidden; z-index: 9999; top: -999px; left: 3px; padding: 11px; display: flex; flex-wrap: wrap; gap: 11px; }
+#skip-actions:focus-within { top: var(--header-height); }
 body { font-family: var(--font-face); font-size: var(--default-font-size); line-height: var(--default-line-height);
   color: var(--color-main-text); background: var(--color-background-plain); }
 #header { display: flex; justify-content: space-between; align-items: center; height: var(--header-height);
