@@ -50,7 +50,9 @@ type Credentials interface {
 }
 
 // IntegrationAuth authenticates an integration request for scope. It
-// returns an *envelope.Error: UNAUTHENTICATED, FORBIDDEN or RATE_LIMITED.
+// returns an *envelope.Error: UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, or
+// UPSTREAM_UNAVAILABLE 503 when the credential store (Redis) cannot answer
+// for a credential it has not seen in the last second (fail closed).
 type IntegrationAuth interface {
 	Authenticate(r *http.Request, scope string) error
 }

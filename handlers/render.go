@@ -5,10 +5,12 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/integration"
 )
 
 // ok writes a success envelope with JSON data produced by this app.
@@ -30,8 +32,16 @@ func (s *Server) fail(c *gin.Context, err error) {
 		s.log.Warn("request error", "request_id", RequestIDFrom(c.Request.Context()), "path", c.Request.URL.Path,
 			"code", string(e.Code), "status", status, "cause", errString(e.Cause))
 	}
-	if e.Code == envelope.CodeUnauthenticated && c.Writer.Header().Get("WWW-Authenticate") == "" && c.GetBool("integration") {
-		c.Writer.Header().Set("WWW-Authenticate", `Bearer realm="weather_apis"`)
+	h := c.Writer.Header()
+	if secs, ok := integration.RetryAfter(err); ok {
+		h.Set("Retry-After", strconv.Itoa(secs))
+	}
+	if c.GetBool("integration") && h.Get("WWW-Authenticate") == "" {
+		if v := integration.WWWAuthenticate(err); v != "" {
+			h.Set("WWW-Authenticate", v)
+		} else if e.Code == envelope.CodeUnauthenticated {
+			h.Set("WWW-Authenticate", `Bearer realm="weather_apis"`)
+		}
 	}
 	s.write(c, status, envelope.Envelope{Error: e, Source: envelope.SourceLocal})
 }

@@ -22,9 +22,12 @@ import (
 	"github.com/weather-apis/weather_apis/internal/breaker"
 	"github.com/weather-apis/weather_apis/internal/cache"
 	"github.com/weather-apis/weather_apis/internal/config"
+	"github.com/weather-apis/weather_apis/internal/credentials"
 	"github.com/weather-apis/weather_apis/internal/exapp"
+	"github.com/weather-apis/weather_apis/internal/integration"
 	"github.com/weather-apis/weather_apis/internal/metrics"
 	"github.com/weather-apis/weather_apis/internal/nextcloud"
+	"github.com/weather-apis/weather_apis/internal/openapi"
 	"github.com/weather-apis/weather_apis/internal/ops"
 	"github.com/weather-apis/weather_apis/internal/resources"
 	"github.com/weather-apis/weather_apis/internal/token"
@@ -191,7 +194,26 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 		Logger:       log,
 	})
 	m.onClose(lc.Wait)
-	o := ops.New(ops.Deps{
+	store := credentials.New(rdb, credentials.Options{Prefix: cfg.App.ID, Logger: log})
+	m.onClose(func() { _ = store.Close() })
+	integr, err := integration.New(integration.Options{
+		Credentials: store, Limiter: credentials.NewLimiter(rdb, credentials.LimiterOptions{}),
+		HMACKey: []byte(cfg.JWT.SigningKey), PublicKey: cfg.JWT.PublicKey,
+		DefaultScopes: cfg.JWT.DefaultScopes, Leeway: cfg.JWT.Leeway,
+		AllowCIDRs: cfg.Server.AllowCIDRs, TrustedProxies: cfg.Server.TrustedProxies,
+		// AppAPI's PHP proxy replaces X-Origin-IP; HaRP forwards client
+		// headers untouched, so there it could be spoofed.
+		TrustOriginIP: !cfg.Harp.Enabled(),
+		Logger:        log,
+	})
+	if err != nil {
+		return handlers.Deps{}, fmt.Errorf("cannot set up integration authentication: %w", err)
+	}
+	doc, err := openAPI(cfg.App.Version)
+	if err != nil {
+		return handlers.Deps{}, err
+	}
+	o := ops.New(ops.Deps{Creds: store,
 		AppID: cfg.App.ID, AppVersion: cfg.App.Version, Cache: c, Tokens: tokens, Breaker: brk, Upstream: up,
 		UpstreamCounters: counters, UpstreamURL: cfg.Upstream.URL, Redis: rdb, RedisKind: redisKind,
 		Lifecycle: lc, Started: time.Now(), Logger: log, LastSigned: m.lastSigned.get,
@@ -207,9 +229,28 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 		Resources:      res,
 		CacheAdm:       o,
 		Diag:           o,
+		Creds:          store,
+		Integr:         integr,
+		OpenAPI:        doc,
 		Static:         staticFS(),
 		Metrics:        observer(mt),
 	}, nil
+}
+
+// openAPI renders the OpenAPI document from the same route table the
+// router is built from.
+func openAPI(version string) ([]byte, error) {
+	var rs []openapi.Route
+	for _, r := range handlers.Routes() {
+		rs = append(rs, openapi.Route{Name: r.Name, Method: r.Method, Path: r.Path, Access: string(r.Access),
+			Integration: r.Integration, Scope: r.Scope, Cached: r.Cached, Summary: r.Summary})
+	}
+	doc, err := openapi.Build(openapi.Info{Title: "weather_apis", Version: version,
+		Description: "Farms, NDVI farm state and weather observations through Nextcloud AppAPI. Every answer is an envelope."}, rs)
+	if err != nil {
+		return nil, fmt.Errorf("cannot build the OpenAPI document: %w", err)
+	}
+	return doc, nil
 }
 
 // observer returns mt as the handlers' observer, or nil when metrics are

@@ -38,7 +38,10 @@ func (o *Ops) RunOcc(ctx context.Context, cmd string, in exapp.OccInput) (string
 		d := o.diagnose(ctx)
 		return renderDiagnosis(d), nil
 	case "credentials/create", "credentials/list", "credentials/revoke":
-		return "", fmt.Errorf("credential management is not available in this version of weather_apis")
+		if o.d.Creds == nil {
+			return "", fmt.Errorf("credential management is not available in this process")
+		}
+		return o.credentials(ctx, strings.TrimPrefix(cmd, "credentials/"), in)
 	}
 	return "", fmt.Errorf("unknown command %q", cmd)
 }

@@ -48,8 +48,16 @@ type Lifecycle interface {
 	Enabled() bool
 }
 
-// Deps are Ops' dependencies; Lifecycle may be nil.
+// Credentials manages integration credentials (internal/credentials.Store).
+type Credentials interface {
+	Create(ctx context.Context, createdBy string, body []byte) (any, error)
+	List(ctx context.Context) (any, error)
+	Revoke(ctx context.Context, id string) (any, error)
+}
+
+// Deps are Ops' dependencies; Lifecycle and Creds may be nil.
 type Deps struct {
+	Creds             Credentials
 	AppID, AppVersion string
 	Cache             Cache
 	Tokens            Tokens

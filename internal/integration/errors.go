@@ -1,0 +1,106 @@
+package integration
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/weather-apis/weather_apis/internal/envelope"
+)
+
+// Reason is the machine-readable cause of a rejection. It is logged and sent
+// in error.details.reason; it never contains a secret.
+type Reason string
+
+const (
+	ReasonMissing        Reason = "missing"
+	ReasonMalformed      Reason = "malformed"
+	ReasonChecksum       Reason = "checksum"
+	ReasonUnknown        Reason = "unknown"
+	ReasonExpired        Reason = "expired"
+	ReasonRevoked        Reason = "revoked"
+	ReasonWrongHeader    Reason = "wrong_header"
+	ReasonBadSignature   Reason = "bad_signature"
+	ReasonBadAlgorithm   Reason = "bad_algorithm"
+	ReasonNotYetValid    Reason = "not_yet_valid"
+	ReasonNotAccess      Reason = "not_access_token"
+	ReasonJWTDisabled    Reason = "jwt_disabled"
+	ReasonScope          Reason = "insufficient_scope"
+	ReasonAddress        Reason = "address_not_allowed"
+	ReasonAddressUnknown Reason = "address_unknown"
+	ReasonRateLimited    Reason = "rate_limited"
+	ReasonStoreDown      Reason = "store_unavailable"
+)
+
+// Details is error.details of every rejection.
+type Details struct {
+	Reason Reason `json:"reason"`
+	// Scope is the scope the route needs (insufficient_scope only).
+	Scope string `json:"scope,omitempty"`
+	// RetryAfter is in seconds (rate_limited only); send it as Retry-After.
+	RetryAfter int `json:"retry_after,omitempty"`
+}
+
+func reject(code envelope.Code, reason Reason, msg string) *envelope.Error {
+	return envelope.New(code, msg).WithDetails(Details{Reason: reason})
+}
+
+func unauthenticated(reason Reason, msg string) *envelope.Error {
+	return reject(envelope.CodeUnauthenticated, reason, msg)
+}
+
+func forbidden(reason Reason, msg string) *envelope.Error {
+	return reject(envelope.CodeForbidden, reason, msg)
+}
+
+func rateLimited(wait time.Duration) *envelope.Error {
+	secs := int((wait + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	return envelope.New(envelope.CodeRateLimited,
+		"Too many failed authentication attempts from this address; retry in "+strconv.Itoa(secs)+" s.").
+		WithDetails(Details{Reason: ReasonRateLimited, RetryAfter: secs})
+}
+
+// ReasonOf returns the rejection reason carried by err ("" if none).
+func ReasonOf(err error) Reason {
+	var e *envelope.Error
+	if errors.As(err, &e) {
+		if d, ok := e.Details.(Details); ok {
+			return d.Reason
+		}
+	}
+	return ""
+}
+
+// RetryAfter returns the Retry-After value in seconds for a RATE_LIMITED
+// rejection, and false for any other error.
+func RetryAfter(err error) (int, bool) {
+	var e *envelope.Error
+	if errors.As(err, &e) && e.Code == envelope.CodeRateLimited {
+		if d, ok := e.Details.(Details); ok && d.RetryAfter > 0 {
+			return d.RetryAfter, true
+		}
+	}
+	return 0, false
+}
+
+// WWWAuthenticate returns the RFC 6750 challenge for a rejection: every 401,
+// and a 403 for a missing scope (error="insufficient_scope"); "" otherwise.
+func WWWAuthenticate(err error) string {
+	var e *envelope.Error
+	if !errors.As(err, &e) {
+		return ""
+	}
+	d, _ := e.Details.(Details)
+	switch {
+	case e.Code == envelope.CodeUnauthenticated && d.Reason == ReasonMissing:
+		return `Bearer realm="weather_apis"`
+	case e.Code == envelope.CodeUnauthenticated:
+		return `Bearer realm="weather_apis", error="invalid_token"`
+	case e.Code == envelope.CodeForbidden && d.Reason == ReasonScope:
+		return `Bearer realm="weather_apis", error="insufficient_scope", scope="` + d.Scope + `"`
+	}
+	return ""
+}

@@ -1,0 +1,134 @@
+package ops
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/exapp"
+)
+
+// credView is the JSON of a credential as the store returns it.
+type credView struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Type       string     `json:"type"`
+	Scopes     []string   `json:"scopes"`
+	AllowCIDRs []string   `json:"allow_cidrs"`
+	CreatedAt  time.Time  `json:"created_at"`
+	CreatedBy  string     `json:"created_by"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	Status     string     `json:"status"`
+	Secret     string     `json:"secret"`
+}
+
+// credentials runs weather_apis:credentials:create|list|revoke. The secret
+// of a new credential is printed once and never again.
+func (o *Ops) credentials(ctx context.Context, verb string, in exapp.OccInput) (string, error) {
+	opt := func(name string) string {
+		v, _ := in.Options[name].(string)
+		return strings.TrimSpace(v)
+	}
+	switch verb {
+	case "create":
+		body := map[string]any{"name": opt("name"), "type": opt("type"), "scopes": splitList(opt("scopes"))}
+		if body["type"] == "" {
+			body["type"] = "api_key"
+		}
+		if c := splitList(opt("allow-cidr")); len(c) > 0 {
+			body["allow_cidrs"] = c
+		}
+		if e := opt("expires"); e != "" {
+			body["expires_in"] = e
+		}
+		raw, _ := json.Marshal(body)
+		v, err := o.d.Creds.Create(ctx, "occ", raw)
+		if err != nil {
+			return "", occError(err)
+		}
+		var c credView
+		if err := remarshal(v, &c); err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "Created %s %s (%s), scopes %s", c.Type, c.ID, c.Name, strings.Join(c.Scopes, ","))
+		if c.ExpiresAt != nil {
+			fmt.Fprintf(&b, ", expires %s", c.ExpiresAt.UTC().Format(time.RFC3339))
+		}
+		fmt.Fprintf(&b, "\nSecret (shown once, store it now; send it as X-API-Key):\n%s\n", c.Secret)
+		return b.String(), nil
+	case "list":
+		v, err := o.d.Creds.List(ctx)
+		if err != nil {
+			return "", occError(err)
+		}
+		var cs []credView
+		if err := remarshal(v, &cs); err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tTYPE\tSTATUS\tSCOPES\tALLOW\tEXPIRES\tLAST USED")
+		for _, c := range cs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.Type, c.Status, strings.Join(c.Scopes, ","),
+				orDash(strings.Join(c.AllowCIDRs, ",")), timeOrDash(c.ExpiresAt), timeOrDash(c.LastUsedAt))
+		}
+		tw.Flush()
+		if len(cs) == 0 {
+			return "No credentials.\n", nil
+		}
+		return b.String(), nil
+	case "revoke":
+		id, _ := in.Arguments["id"].(string)
+		v, err := o.d.Creds.Revoke(ctx, strings.TrimSpace(id))
+		if err != nil {
+			return "", occError(err)
+		}
+		var c credView
+		if err := remarshal(v, &c); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("Revoked %s (%s): refused on every replica from now on.\n", c.ID, c.Name), nil
+	}
+	return "", fmt.Errorf("unknown credentials command %q", verb)
+}
+
+// occError turns an envelope error into console text, with field details.
+func occError(err error) error {
+	e := envelope.From(err)
+	if e.Details != nil {
+		d, _ := json.Marshal(e.Details)
+		return fmt.Errorf("%s %s", e.Message, d)
+	}
+	return fmt.Errorf("%s", e.Message)
+}
+
+func remarshal(v, out any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func timeOrDash(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
