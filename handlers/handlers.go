@@ -78,7 +78,7 @@ type RequestObserver interface {
 type nopObserver struct{}
 
 func (nopObserver) ObserveRequest(string, string, int, string, time.Duration) {}
-func (nopObserver) ObserveAuthFailure(string)                                {}
+func (nopObserver) ObserveAuthFailure(string)                                 {}
 
 // Server is the http.Handler of weather_apis.
 type Server struct {

@@ -6,7 +6,7 @@ PY=/usr/bin/python3
 pids=()      # pids started by start_bg, stopped in reverse order by stop_all
 cmds=()      # the exact commands, for the report (secrets as placeholders)
 errors=()    # harness errors; run.sh writes the report, then fails
-declare -A RPS P50 P99 MAXL NON2XX SOCKERR BYTES
+declare -A REQS RPS P50 P99 MAXL NON2XX SOCKERR BYTES
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() {
@@ -56,12 +56,11 @@ stop_all() {
 # wait_http NAME PID URL [CURL_ARGS...] waits (max 60 s) until URL answers
 # 2xx; fails when PID exits first.
 wait_http() {
-	local name=$1 pid=$2 url=$3 n
+	local name=$1 pid=$2 url=$3 n code=none
 	shift 3
 	for ((n = 0; n < 600; n++)); do
-		if curl -fsS -o /dev/null --max-time 1 "$@" "$url" 2>/dev/null; then
-			return 0
-		fi
+		code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 1 "$@" "$url" 2>/dev/null) || code=none
+		[[ $code == 2* ]] && return 0
 		if ! kill -0 "$pid" 2>/dev/null; then
 			tail -n 30 "$tmp/$name.log" >&2 || true
 			die "$name exited before answering $url (log above)"
@@ -69,7 +68,7 @@ wait_http() {
 		sleep 0.1
 	done
 	tail -n 30 "$tmp/$name.log" >&2 || true
-	die "$name did not answer $url within 60 s"
+	die "$name did not answer 2xx on $url within 60 s (last status: $code)"
 }
 
 # fetch_capture URL BODY HDRS [CURL_ARGS...] saves body and response headers
@@ -111,7 +110,7 @@ check_hit() {
 # VmRSS of that process is sampled every 0.5 s into $OUT/rss-ID.txt (kB).
 run_wrk() {
 	local id=$1 dur=$2 url=$3 sample=${4:-} out="$OUT/wrk-$1.txt" wpid line kv
-	local -a cmd=(wrk "-t$THREADS" "-c$CONNS" "-d$dur" --latency -s "$here/signed.lua" "$url")
+	local -a cmd=(wrk "-t$THREADS" "-c$CONNS" "-d$dur" --timeout "$TIMEOUT" --latency -s "$here/signed.lua" "$url")
 	[[ $id == *-warmup ]] || record "${cmd[*]/#$root\//}"
 	"${cmd[@]}" >"$out" 2>&1 &
 	wpid=$!
@@ -125,7 +124,7 @@ run_wrk() {
 	wait "$wpid" || { errors+=("$id: wrk exited with an error (see $out)"); return 0; }
 	line=$(grep '^BENCH_RESULT ' "$out") || { errors+=("$id: no BENCH_RESULT from wrk (see $out)"); return 0; }
 	for kv in ${line#BENCH_RESULT }; do local "r_${kv%%=*}=${kv#*=}"; done
-	RPS[$id]=$r_rps P50[$id]=$r_p50_us P99[$id]=$r_p99_us MAXL[$id]=$r_max_us NON2XX[$id]=$r_non2xx
+	REQS[$id]=$r_requests RPS[$id]=$r_rps P50[$id]=$r_p50_us P99[$id]=$r_p99_us MAXL[$id]=$r_max_us NON2XX[$id]=$r_non2xx
 	SOCKERR[$id]=$((r_connect + r_read + r_write + r_timeout))
 	if ((r_non2xx > 0 || SOCKERR[$id] > 0 || r_requests == 0)); then
 		errors+=("$id: $r_requests requests, $r_non2xx non-2xx, socket errors connect=$r_connect read=$r_read write=$r_write timeout=$r_timeout (see $out)")

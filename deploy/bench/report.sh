@@ -31,9 +31,9 @@ write_report() {
 	- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ); host: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r)
 	- Code: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "no commit") $( [[ -n $(git -C "$root" status --porcelain 2>/dev/null | head -1) ]] && echo "(dirty work tree)")
 	- Versions: $(go version | awk '{ print $3 }'), $(wrk -v 2>&1 | awk 'NR == 1 { print $1, $2 }'), $(nginx -v 2>&1 | sed 's/.*: //'), $(varnishd -V 2>&1 | awk 'NR == 1 { print $1, $2 }' | tr -d '()'), redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'), gunicorn $(/usr/bin/python3 -c 'import gunicorn; print(gunicorn.__version__)')
-	- Load: \`wrk -t$THREADS -c$CONNS -d$DURATION --latency\` per target (DRF demo: -d$DRF_DURATION), after a $WARMUP warm-up run of
+	- Load: \`wrk -t$THREADS -c$CONNS -d$DURATION --timeout $TIMEOUT --latency\` per target (DRF demo: -d$DRF_DURATION), after a $WARMUP warm-up run of
 	  the same command; every target runs on this machine and wrk shares its cores. One target at a time; the
-	  others stay idle.
+	  others stay idle. Load average before the run: $LOADAVG_START$(awk -v l="${LOADAVG_START%% *}" 'BEGIN { if (l > 1) printf " -- **WARNING: the machine was busy; numbers are skewed, run again when idle**" }')
 
 	## Throughput and latency
 
@@ -62,6 +62,7 @@ write_report() {
 	printf '| 3 | VmRSS of weather_apis during (a), max of %s samples | %s MB | (none) | info |\n' "$LOAD_RSS_N" "$mb"
 	printf '\nFor comparison: a/b (nginx) = %s, b/c = %s, (a) p99 = %s ms, (c) p99 = %s ms.\n' \
 		"$(calc "${RPS[a]:-0}" "${RPS[b]:-0}")" "$(calc "${RPS[b]:-0}" "${RPS[c]:-0}")" "$(ms "${P99[a]:-}")" "$(ms "${P99[c]:-}")"
+	printf 'Redis commands per request during (a): %s (0 = served from the in-process L1).\n' "${REDIS_PER_REQ:--}"
 	printf 'Start-ups (ms): %s.\n' "$(awk -F= '/^startup_ms_/ { printf "%s%s", sep, $2; sep = ", " }' "$OUT/startup.txt")"
 	cat <<-HEAD
 

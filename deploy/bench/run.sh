@@ -8,7 +8,7 @@
 # socket errors under wrk, a failed Go benchmark) exits 1.
 #
 # Environment: BENCH_DURATION (10s), BENCH_DRF_DURATION (5s), BENCH_WARMUP (2s),
-# BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_OUT, BENCH_SKIP_BUILD=1,
+# BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_TIMEOUT (10s), BENCH_OUT, BENCH_SKIP_BUILD=1,
 # BENCH_SKIP_DEPS=1.
 set -euo pipefail
 
@@ -23,6 +23,7 @@ DRF_DURATION=${BENCH_DRF_DURATION:-5s}
 WARMUP=${BENCH_WARMUP:-2s}
 CONNS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
+TIMEOUT=${BENCH_TIMEOUT:-10s} # wrk's 2 s default times out the DRF demo's queue of 64 under load
 OUT=${BENCH_OUT:-$root/artifacts/bench}
 SCHEMA=/api/v1/admin/farms/schema
 PING=/api/v1/admin/ping
@@ -36,7 +37,8 @@ fi
 [[ -x bin/weather_apis && -x bin/bench-bare ]] || die "bin/weather_apis or bin/bench-bare missing (make build)"
 
 mkdir -p "$OUT"
-rm -f "$OUT"/wrk-*.txt "$OUT"/rss-*.txt
+rm -rf "$OUT"/wrk-*.txt "$OUT"/rss-*.txt "$OUT/logs"
+LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 tmp=$(mktemp -d /tmp/weather-apis-bench.XXXXXX)
 chmod 755 "$tmp" # nginx workers and Varnish's jailed child run as other users when we are root
 cleanup() {
@@ -103,7 +105,7 @@ start_bare() { # start_bare NAME PORT BODY HDRFILE
 	local -a args=(-listen "127.0.0.1:$2" -body-file "$3") line
 	while IFS= read -r line; do args+=(-header "$line"); done < <(bare_header_args "$4")
 	start_bg "$1" bin/bench-bare "${args[@]}"
-	record "bin/bench-bare -listen 127.0.0.1:$2 -body-file <$(basename "$3") from weather_apis> $(bare_header_args "$4" | awk '{ printf "-header %c%s%c ", 39, $0, 39 }')"
+	record "bin/bench-bare -listen 127.0.0.1:$2 -body-file <$(basename "$3") from weather_apis> $(bare_header_args "$4" | awk '{ printf "%s-header %c%s%c", sep, 39, $0, 39; sep = " " }')"
 	wait_http "$1" "$LAST_PID" "http://127.0.0.1:$2/"
 }
 start_bare bare_ping "$P_BARE_PING" "$tmp/ping.body" "$tmp/ping.hdr"
@@ -137,6 +139,10 @@ BYTES[c]=$(stat -c %s "$tmp/varnish.body")
 fetch_capture "http://127.0.0.1:$P_DRF$SCHEMA" "$tmp/drf.body" "$tmp/drf.hdr" "${bearer[@]}"
 BYTES[e]=$(stat -c %s "$tmp/drf.body")
 
+# redis_commands prints Redis's total_commands_processed (to count the Redis
+# round trips weather_apis makes per cache hit in (a)).
+redis_commands() { redis-cli -p "$P_REDIS" info stats | awk -F: '/^total_commands_processed:/ { print $2 + 0 }'; }
+
 # --- wrk: warm up each target, then measure, one target at a time ------------
 declare -A URL=(
 	[ping]="http://127.0.0.1:$P_APP$PING" [bare]="http://127.0.0.1:$P_BARE_PING$PING"
@@ -151,7 +157,9 @@ for id in ping bare a d b c e; do
 	[[ $id == ping || $id == bare || $id == a || $id == d ]] && BENCH_BEARER="" # the ExApp side sends AppAPI headers only
 	log "wrk $id: warm-up $WARMUP, then $dur"
 	run_wrk "$id-warmup" "$WARMUP" "${URL[$id]}"
+	[[ $id == a ]] && redis_before=$(redis_commands)
 	run_wrk "$id" "$dur" "${URL[$id]}" "$sample"
+	[[ $id == a ]] && REDIS_PER_REQ=$(calc "$(($(redis_commands) - redis_before))" "${REQS[a]:-0}")
 	BENCH_BEARER=$BENCH_BEARER_SAVED
 done
 [[ -s $OUT/rss-a.txt ]] && LOAD_RSS_KB=$(sort -n "$OUT/rss-a.txt" | tail -1) || LOAD_RSS_KB=""
