@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -164,7 +165,7 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 	counters := &upstream.Counters{}
 	up, err := upstream.New(upstream.Options{
 		BaseURL: cfg.Upstream.URL, AttemptTimeout: cfg.Upstream.Timeout, RetryWaitMin: cfg.Upstream.RetryWaitMin,
-		RetryWaitMax: cfg.Upstream.RetryWaitMax, RetryAfterCap: cfg.Upstream.RetryAfterCap, MaxRetries: cfg.Upstream.MaxRetries,
+		RetryWaitMax: cfg.Upstream.RetryWaitMax, RetryAfterCap: cfg.Upstream.RetryAfterCap, MaxRetries: cmp.Or(cfg.Upstream.MaxRetries, -1), // upstream treats 0 as its default; 0 here means none
 		Tokens: tokens, Breaker: brk, Logger: log, Counters: counters, UserAgent: "weather_apis/" + cfg.App.Version,
 	})
 	if err != nil {
