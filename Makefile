@@ -49,6 +49,10 @@ fuzz-short: ## the envelope fuzz target, briefly
 fuzz: ## the envelope fuzz target, for 5 minutes
 	$(GO) test -run '^$$' -fuzz FuzzEnvelope -fuzztime 5m ./handlers
 
+bench: build ## measure speed and memory side by side (wrk, nginx, Varnish, bare Go, DRF); report in artifacts/bench/report.md
+	./deploy/install-deps.sh test bench
+	BENCH_SKIP_DEPS=1 ./deploy/bench/run.sh
+
 demo: deps build js ## run Redis, the DRF demo, the ExApp and the AppAPI simulator; prints the URL
 	./deploy/demo.sh
 
