@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/weather-apis/weather_apis/internal/appapi"
@@ -25,7 +27,7 @@ const guardGrace = 500 * time.Millisecond
 // whatever the handler writes later.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rid := requestID(r)
+	rid := requestID(r, s.ids)
 	w.Header()["X-Request-Id"] = []string{rid}
 	timeout := s.timeoutFor(r.URL.Path)
 	st := &reqState{rid: rid}
@@ -97,13 +99,33 @@ func IdentityFrom(ctx context.Context) (appapi.Identity, bool) {
 
 // requestID returns AppAPI's AA-REQUEST-ID when it is a sane token, else a
 // fresh random id.
-func requestID(r *http.Request) string {
+func requestID(r *http.Request, ids *idGen) string {
 	if v := r.Header["Aa-Request-Id"]; len(v) > 0 && saneID(v[0]) {
 		return v[0]
 	}
-	var b [12]byte
+	return ids.next()
+}
+
+// idGen makes request ids: a random per-server prefix keeps them unique
+// across processes, a counter within one. Request ids correlate logs; they
+// are not secrets.
+type idGen struct {
+	prefix string
+	n      atomic.Uint64
+}
+
+func newIDGen() *idGen {
+	var b [6]byte
 	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return &idGen{prefix: hex.EncodeToString(b[:])}
+}
+
+func (g *idGen) next() string {
+	var buf [32]byte
+	b := append(buf[:0], g.prefix...)
+	b = append(b, '-')
+	b = strconv.AppendUint(b, g.n.Add(1), 36)
+	return string(b)
 }
 
 func saneID(s string) bool {

@@ -89,6 +89,7 @@ type Server struct {
 	// lastSigned is the Unix nanosecond time of the last request that passed
 	// AppAPI verification (diagnostics evidence).
 	lastSigned atomic.Int64
+	ids        *idGen
 }
 
 // LastSigned returns when a request last passed AppAPI verification (zero
@@ -120,7 +121,7 @@ func New(d Deps) (*Server, error) {
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{d: d, log: d.Logger, routes: Routes()}
+	s := &Server{d: d, log: d.Logger, routes: Routes(), ids: newIDGen()}
 	s.engine = s.buildEngine()
 	return s, nil
 }
