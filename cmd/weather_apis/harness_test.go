@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/weather-apis/weather_apis/internal/appapi"
+	"github.com/weather-apis/weather_apis/internal/openapi"
 	"github.com/weather-apis/weather_apis/internal/testenv"
 )
 
@@ -122,6 +123,8 @@ func tail(s string, n int) string {
 // stack is Redis + the DRF demo + the AppAPI simulator + N weather_apis
 // processes, all real, on loopback.
 type stack struct {
+	tb     testing.TB
+	val    *openapi.Validator // checks every /api/ exchange of Direct and Proxy
 	Redis  *testenv.Redis
 	DRF    *testenv.DRF
 	Secret string
@@ -146,7 +149,7 @@ func newStack(tb testing.TB, o stackOptions) *stack {
 	if o.Replicas == 0 {
 		o.Replicas = 1
 	}
-	s := &stack{Secret: strings.Repeat("Ab3+/", 25) + "xyz"}
+	s := &stack{tb: tb, Secret: strings.Repeat("Ab3+/", 25) + "xyz"}
 	if !o.NoRedis {
 		s.Redis = testenv.StartRedis(tb)
 	}
@@ -187,7 +190,44 @@ func newStack(tb testing.TB, o stackOptions) *stack {
 			waitHTTP(tb, "http://127.0.0.1:"+strconv.Itoa(port)+"/heartbeat")
 		}
 	}
+	if !o.Socket {
+		s.loadValidator(tb)
+	}
 	return s
+}
+
+// loadValidator fetches the served OpenAPI document; from then on every
+// /api/ exchange made through Direct or Proxy is checked against it.
+func (s *stack) loadValidator(tb testing.TB) {
+	tb.Helper()
+	resp := s.Direct(tb, 0, "GET", "/api/v1/openapi.json", "", nil)
+	doc, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	v, err := openapi.NewValidator(doc)
+	if err != nil {
+		tb.Fatalf("served OpenAPI document: %v", err)
+	}
+	s.val = v
+}
+
+// check validates one exchange against the OpenAPI document and returns the
+// response with its body restored.
+func (s *stack) check(tb testing.TB, req *http.Request, reqBody []byte, resp *http.Response, viaProxy bool) *http.Response {
+	tb.Helper()
+	path := strings.TrimPrefix(req.URL.Path, "/index.php/apps/app_api/proxy/weather_apis")
+	if s.val == nil || !strings.HasPrefix(path, "/api/") || path == "/api/v1/openapi.json" {
+		return resp
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if viaProxy && resp.StatusCode == 404 && !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		return resp // AppAPI's own 404 page (access level, disabled app): not the ExApp's answer
+	}
+	if err := s.val.Check(req, reqBody, resp.StatusCode, resp.Header, body); err != nil {
+		tb.Errorf("exchange does not match the OpenAPI document: %v", err)
+	}
+	return resp
 }
 
 // waitHTTP waits (at most 20 s) until url answers 200.
@@ -213,23 +253,36 @@ func (s *stack) AppURL(i int) string { return "http://127.0.0.1:" + strconv.Itoa
 // Direct sends a request signed as AppAPI would, straight to replica i.
 func (s *stack) Direct(tb testing.TB, i int, method, path, user string, body io.Reader) *http.Response {
 	tb.Helper()
-	r, err := http.NewRequest(method, s.AppURL(i)+path, body)
+	reqBody := readAll(body)
+	r, err := http.NewRequest(method, s.AppURL(i)+path, bytes.NewReader(reqBody))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	appapi.Credentials{AppID: "weather_apis", AppVersion: "1.0.0", AAVersion: "32.0.0", Secret: s.Secret}.Sign(r.Header, user)
+	if len(reqBody) > 0 {
+		r.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
 		tb.Fatalf("%s %s: %v", method, path, err)
 	}
-	return resp
+	return s.check(tb, r, reqBody, resp, false)
+}
+
+func readAll(r io.Reader) []byte {
+	if r == nil {
+		return nil
+	}
+	b, _ := io.ReadAll(r)
+	return b
 }
 
 // Proxy sends a request through the simulator's PHP proxy as user (""
 // anonymous), with Basic auth like an app password.
 func (s *stack) Proxy(tb testing.TB, method, path, user string, body io.Reader, hdr map[string]string) *http.Response {
 	tb.Helper()
-	r, err := http.NewRequest(method, s.SimURL+"/index.php/apps/app_api/proxy/weather_apis"+path, body)
+	reqBody := readAll(body)
+	r, err := http.NewRequest(method, s.SimURL+"/index.php/apps/app_api/proxy/weather_apis"+path, bytes.NewReader(reqBody))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -239,11 +292,14 @@ func (s *stack) Proxy(tb testing.TB, method, path, user string, body io.Reader, 
 	for k, v := range hdr {
 		r.Header.Set(k, v)
 	}
+	if len(reqBody) > 0 && r.Header.Get("Content-Type") == "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(r)
 	if err != nil {
 		tb.Fatalf("proxy %s %s: %v", method, path, err)
 	}
-	return resp
+	return s.check(tb, r, reqBody, resp, true)
 }
 
 // logLines returns lines of p's output containing substr.
