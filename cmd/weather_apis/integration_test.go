@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weather-apis/weather_apis/internal/appapi"
 	"github.com/weather-apis/weather_apis/internal/appapisim"
 	"github.com/weather-apis/weather_apis/internal/envelope"
 	"github.com/weather-apis/weather_apis/internal/openapi"
@@ -132,4 +133,48 @@ func TestIntegrationCredentialsThroughAppAPI(t *testing.T) {
 	if out.ExitCode != 1 {
 		t.Errorf("create with an unknown scope exit = %d; want 1", out.ExitCode)
 	}
+}
+
+// TestRevocationReachesOtherReplicas: a credential revoked on one process
+// is refused by another process within a second.
+func TestRevocationReachesOtherReplicas(t *testing.T) {
+	s := newStack(t, stackOptions{Replicas: 2})
+	resp := s.Direct(t, 0, "POST", "/api/v1/admin/credentials", "admin",
+		strings.NewReader(`{"name":"ndvi","type":"integration_token","scopes":["farms:state:read"],"expires_in":"1h"}`))
+	var w envelope.Wire
+	_ = json.NewDecoder(resp.Body).Decode(&w)
+	resp.Body.Close()
+	var c struct{ ID, Secret string }
+	_ = json.Unmarshal(w.Data, &c)
+	if resp.StatusCode != 201 || !strings.HasPrefix(c.Secret, "wit_") {
+		t.Fatalf("create = %d %+v", resp.StatusCode, w.Error)
+	}
+	get := func(replica int) int {
+		req, _ := http.NewRequest("GET", s.AppURL(replica)+"/api/v1/farms/1/state", nil)
+		appapi.Credentials{AppID: "weather_apis", AppVersion: "1.0.0", AAVersion: "32.0.0", Secret: s.Secret}.Sign(req.Header, "")
+		req.Header.Set("X-API-Key", c.Secret)
+		req.Header.Set("X-Origin-IP", "10.9.8.7")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := get(1); st != 200 {
+		t.Fatalf("token on the other replica = %d; want 200", st)
+	}
+	resp = s.Direct(t, 0, "DELETE", "/api/v1/admin/credentials/"+c.ID, "admin", nil)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("revoke = %d", resp.StatusCode)
+	}
+	revoked := time.Now()
+	for get(1) != 401 {
+		if time.Since(revoked) > time.Second {
+			t.Fatalf("replica 1 still accepts the token %v after revocation on replica 0", time.Since(revoked))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("replica 1 refused the revoked token %v after revocation", time.Since(revoked))
 }
