@@ -8,24 +8,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/weather-apis/weather_apis/internal/credentials"
 	"github.com/weather-apis/weather_apis/internal/envelope"
 	"github.com/weather-apis/weather_apis/internal/exapp"
 )
-
-// credView is the JSON of a credential as the store returns it.
-type credView struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Type       string     `json:"type"`
-	Scopes     []string   `json:"scopes"`
-	AllowCIDRs []string   `json:"allow_cidrs"`
-	CreatedAt  time.Time  `json:"created_at"`
-	CreatedBy  string     `json:"created_by"`
-	ExpiresAt  *time.Time `json:"expires_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	Status     string     `json:"status"`
-	Secret     string     `json:"secret"`
-}
 
 // credentials runs weather_apis:credentials:create|list|revoke. The secret
 // of a new credential is printed once and never again.
@@ -51,12 +37,12 @@ func (o *Ops) credentials(ctx context.Context, verb string, in exapp.OccInput) (
 		if err != nil {
 			return "", occError(err)
 		}
-		var c credView
+		var c credentials.View
 		if err := remarshal(v, &c); err != nil {
 			return "", err
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "Created %s %s (%s), scopes %s", c.Type, c.ID, c.Name, strings.Join(c.Scopes, ","))
+		fmt.Fprintf(&b, "Created %s %s (%s), scopes %s", string(c.Type), c.ID, c.Name, strings.Join(c.Scopes, ","))
 		if c.ExpiresAt != nil {
 			fmt.Fprintf(&b, ", expires %s", c.ExpiresAt.UTC().Format(time.RFC3339))
 		}
@@ -67,7 +53,7 @@ func (o *Ops) credentials(ctx context.Context, verb string, in exapp.OccInput) (
 		if err != nil {
 			return "", occError(err)
 		}
-		var cs []credView
+		var cs []credentials.View
 		if err := remarshal(v, &cs); err != nil {
 			return "", err
 		}
@@ -75,7 +61,7 @@ func (o *Ops) credentials(ctx context.Context, verb string, in exapp.OccInput) (
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tNAME\tTYPE\tSTATUS\tSCOPES\tALLOW\tEXPIRES\tLAST USED")
 		for _, c := range cs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.Type, c.Status, strings.Join(c.Scopes, ","),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, string(c.Type), c.Status, strings.Join(c.Scopes, ","),
 				orDash(strings.Join(c.AllowCIDRs, ",")), timeOrDash(c.ExpiresAt), timeOrDash(c.LastUsedAt))
 		}
 		tw.Flush()
@@ -89,7 +75,7 @@ func (o *Ops) credentials(ctx context.Context, verb string, in exapp.OccInput) (
 		if err != nil {
 			return "", occError(err)
 		}
-		var c credView
+		var c credentials.View
 		if err := remarshal(v, &c); err != nil {
 			return "", err
 		}
