@@ -116,6 +116,7 @@ func haShared(t *testing.T, s *stack, kind string) {
 			haCount(details, func(r haResult) string { return r.XCache }))
 	})
 
+	t.Run("credential revocation", func(t *testing.T) { haRevocation(t, s) })
 	t.Run("invalidation", func(t *testing.T) {
 		const list = "/api/v1/admin/farms"
 		c.mustGet(t, 2, list, 200)
@@ -153,6 +154,53 @@ func haShared(t *testing.T, s *stack, kind string) {
 			}
 		}
 	})
+}
+
+// haRevocation: an integration token created on replica 0 works on the
+// others; revoked on replica 1, replicas 0 and 2 refuse it within a second.
+func haRevocation(t *testing.T, s *stack) {
+	resp := s.Direct(t, 0, "POST", "/api/v1/admin/credentials", "admin",
+		strings.NewReader(`{"name":"ha","type":"integration_token","scopes":["farms:state:read"],"expires_in":"1h"}`))
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var env struct {
+		Data struct{ ID, Secret string } `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &env); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create on replica 0 = %d %s", resp.StatusCode, raw)
+	}
+	use := func(i int) int {
+		req, _ := http.NewRequest("GET", s.AppURL(i)+"/api/v1/farms/1/state", nil)
+		appapi.Credentials{AppID: "weather_apis", AppVersion: "1.0.0", AAVersion: "32.0.0", Secret: s.Secret}.Sign(req.Header, "")
+		req.Header.Set("X-API-Key", env.Data.Secret)
+		req.Header.Set("X-Origin-IP", "10.20.30.40")
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		return r.StatusCode
+	}
+	for _, i := range []int{0, 1, 2} {
+		if st := use(i); st != 200 {
+			t.Fatalf("token on replica %d = %d; want 200", i, st)
+		}
+	}
+	resp = s.Direct(t, 1, "DELETE", "/api/v1/admin/credentials/"+env.Data.ID, "admin", nil)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("revoke on replica 1 = %d", resp.StatusCode)
+	}
+	revoked := time.Now()
+	for _, i := range []int{0, 2} {
+		for use(i) != 401 {
+			if time.Since(revoked) > time.Second {
+				t.Fatalf("replica %d still accepts the revoked token after %v", i, time.Since(revoked))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	t.Logf("replicas 0 and 2 refused the revoked token %v after revocation", time.Since(revoked).Round(time.Millisecond))
 }
 
 // haInvalidationBound is how long another replica may still serve an entry
