@@ -282,9 +282,9 @@ func (l *lateFunc) get() time.Time {
 	return l.f()
 }
 
-// staticFS is the admin UI: the built bundle js/dist, else the unbuilt
-// minimal page js/public, under the working directory, /app (the container
-// image) or next to the binary.
+// staticFS is the admin UI: the built bundle js/dist (`make js`), else
+// js/public (only the app icon until the bundle is built), under the working
+// directory, /app (the container image) or next to the binary.
 func staticFS() fs.FS {
 	var dirs []string
 	for _, root := range []string{".", "/app", filepath.Join(filepath.Dir(os.Args[0]), "..")} {
