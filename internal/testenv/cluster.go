@@ -297,22 +297,13 @@ func mustQuery(tb testing.TB, addr string, args ...string) string {
 // flattened one per line (nested arrays too), a nil as "". A Redis error
 // reply is returned as an error.
 func Query(addr string, args ...string) (string, error) {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
+	c, r, err := send(addr, args...)
 	if err != nil {
 		return "", err
 	}
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	if _, err := io.WriteString(c, b.String()); err != nil {
-		return "", err
-	}
 	var out []string
-	if err := readReply(bufio.NewReader(c), &out); err != nil {
+	if err := readReply(r, &out); err != nil {
 		return "", err
 	}
 	return strings.Join(out, "\n"), nil

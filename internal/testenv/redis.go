@@ -3,6 +3,7 @@ package testenv
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -136,20 +137,32 @@ func Ping(addr string) error {
 
 // Command sends one RESP command to addr and returns the first reply line.
 func Command(addr string, args ...string) (string, error) {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
+	c, r, err := send(addr, args...)
 	if err != nil {
 		return "", err
 	}
 	defer c.Close()
+	line, err := r.ReadString('\n')
+	return strings.TrimRight(line, "\r\n"), err
+}
+
+// send dials addr, writes args as one RESP command and returns the
+// connection (the caller closes it) and a reader for the reply. The whole
+// exchange is bounded by a 2 s deadline.
+func send(addr string, args ...string) (net.Conn, *bufio.Reader, error) {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return nil, nil, err
+	}
 	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%d\r\n", len(args))
 	for _, a := range args {
 		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
 	}
-	if _, err := c.Write([]byte(b.String())); err != nil {
-		return "", err
+	if _, err := io.WriteString(c, b.String()); err != nil {
+		c.Close()
+		return nil, nil, err
 	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	return strings.TrimRight(line, "\r\n"), err
+	return c, bufio.NewReader(c), nil
 }
