@@ -85,11 +85,13 @@ func validID(id string) error {
 func (s *Server) answer(c *gin.Context, a Answer, err error) {
 	if a.XCache != "" {
 		h := c.Writer.Header()
-		h["X-Cache"] = []string{a.XCache}
+		vals := make([]string, 3) // one allocation for the three values
+		vals[0], vals[1] = a.XCache, strconv.FormatInt(int64(a.Age/time.Second), 10)
+		h["X-Cache"], h["Age"] = vals[0:1:1], vals[1:2:2]
 		if a.CacheStatus != "" {
-			h["Cache-Status"] = []string{a.CacheStatus}
+			vals[2] = a.CacheStatus
+			h["Cache-Status"] = vals[2:3:3]
 		}
-		h["Age"] = []string{strconv.FormatInt(int64(a.Age/time.Second), 10)}
 	}
 	if err != nil {
 		s.fail(c, err)

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -12,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/weather-apis/weather_apis/internal/appapi"
+	"github.com/weather-apis/weather_apis/internal/coalesce"
 	"github.com/weather-apis/weather_apis/internal/envelope"
 )
 
@@ -23,20 +22,20 @@ const guardGrace = 500 * time.Millisecond
 // serve is the outermost handler. It assigns the request id, bounds the
 // request with a deadline, and guarantees an envelope answer even when a
 // handler ignores its context: when the deadline plus guardGrace passes with
-// nothing written, the guard writes a 503 TIMEOUT envelope and discards
-// whatever the handler writes later.
+// nothing written, the watchdog writes a 503 TIMEOUT envelope and whatever
+// the handler writes later is discarded.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rid := requestID(r, s.ids)
 	w.Header()["X-Request-Id"] = []string{rid}
 	timeout := s.timeoutFor(r.URL.Path)
-	st := &reqState{rid: rid}
-	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), stateKey{}, st), timeout)
-	defer cancel()
-	gw := &guardWriter{w: w}
-	t := time.AfterFunc(timeout+guardGrace, func() { gw.expire(s, rid) })
-	s.engine.ServeHTTP(gw, r.WithContext(ctx))
-	t.Stop()
+	st := &reqState{rid: rid, start: start, parent: r.Context(), deadline: start.Add(timeout), conn: coalesce.From(r.Context())}
+	gw := &st.gw
+	gw.w, gw.rid, gw.expireAt = w, rid, st.deadline.Add(guardGrace)
+	s.watch.add(gw)
+	defer st.end()
+	s.engine.ServeHTTP(gw, r.WithContext(st))
+	s.watch.remove(gw)
 	gw.done()
 	status, elapsed := gw.statusCode(), time.Since(start)
 	s.d.Metrics.ObserveRequest(st.route, r.Method, status, st.source, elapsed)
@@ -44,7 +43,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case status >= 500:
 		s.log.Warn("request failed", "request_id", rid, "route", st.route, "method", r.Method, "path", r.URL.Path,
 			"status", status, "source", st.source, "latency_ms", elapsed.Milliseconds())
-	case s.log.Enabled(ctx, slog.LevelDebug):
+	case s.log.Enabled(r.Context(), slog.LevelDebug):
 		s.log.Debug("request", "request_id", rid, "route", st.route, "method", r.Method, "path", r.URL.Path,
 			"status", status, "source", st.source, "latency_ms", elapsed.Milliseconds())
 	}
@@ -60,41 +59,6 @@ func (s *Server) timeoutFor(path string) time.Duration {
 		return 5 * time.Minute
 	}
 	return s.d.RequestTimeout
-}
-
-// reqState is the per-request state the Server keeps in the request
-// context: one context value per request, filled in place (the AppAPI
-// identity is added by requireAppAPI without copying the request again).
-type reqState struct {
-	rid    string
-	id     appapi.Identity
-	signed bool
-	route  string // the matched route's name ("" = none)
-	source string // the envelope source answered
-}
-
-type stateKey struct{}
-
-func stateOf(ctx context.Context) *reqState {
-	st, _ := ctx.Value(stateKey{}).(*reqState)
-	return st
-}
-
-// RequestIDFrom returns the request id assigned by the Server.
-func RequestIDFrom(ctx context.Context) string {
-	if st := stateOf(ctx); st != nil {
-		return st.rid
-	}
-	return ""
-}
-
-// IdentityFrom returns the AppAPI identity verified for the request; ok is
-// false when the request was not (or not yet) verified.
-func IdentityFrom(ctx context.Context) (appapi.Identity, bool) {
-	if st := stateOf(ctx); st != nil && st.signed {
-		return st.id, true
-	}
-	return appapi.Identity{}, false
 }
 
 // requestID returns AppAPI's AA-REQUEST-ID when it is a sane token, else a
@@ -147,6 +111,10 @@ type guardWriter struct {
 	mu      sync.Mutex
 	status  int
 	expired bool
+
+	rid        string
+	expireAt   time.Time    // deadline + guardGrace
+	prev, next *guardWriter // watchdog list, guarded by watchdog.mu
 }
 
 var _ http.Flusher = (*guardWriter)(nil)
@@ -194,7 +162,8 @@ func (g *guardWriter) statusCode() int {
 
 // expire answers for a handler that overran its deadline, unless it already
 // started answering.
-func (g *guardWriter) expire(s *Server, rid string) {
+func (g *guardWriter) expire(s *Server) {
+	rid := g.rid
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.status != 0 || g.expired {
@@ -225,10 +194,4 @@ func (g *guardWriter) done() {
 	g.mu.Lock()
 	g.expired = true
 	g.mu.Unlock()
-}
-
-// identity returns the verified AppAPI identity of the request.
-func identity(ctx context.Context) appapi.Identity {
-	id, _ := IdentityFrom(ctx)
-	return id
 }

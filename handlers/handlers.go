@@ -90,6 +90,7 @@ type Server struct {
 	// AppAPI verification (diagnostics evidence).
 	lastSigned atomic.Int64
 	ids        *idGen
+	watch      *watchdog
 }
 
 // LastSigned returns when a request last passed AppAPI verification (zero
@@ -122,6 +123,7 @@ func New(d Deps) (*Server, error) {
 		d.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{d: d, log: d.Logger, routes: Routes(), ids: newIDGen()}
+	s.watch = newWatchdog(func(g *guardWriter) { g.expire(s) })
 	s.engine = s.buildEngine()
 	return s, nil
 }
@@ -135,18 +137,18 @@ func (s *Server) buildEngine() *gin.Engine {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
-	e.Use(s.recoverPanics, s.limitBody)
+	e.Use(s.prologue)
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.methodNotAllowed)
 
 	e.GET("/heartbeat", s.heartbeat)
-	signed := e.Group("/", s.requireAppAPI(false))
+	signed := e.Group("/", s.requireAppAPI("", false))
 	signed.POST("/init", s.init)
 	signed.PUT("/enabled", s.enabled)
 	signed.POST("/occ/*command", s.occ)
 
 	for _, r := range s.routes {
-		chain := []gin.HandlerFunc{tagRoute(r.Name), s.requireAppAPI(r.Access == Admin)}
+		chain := []gin.HandlerFunc{s.requireAppAPI(r.Name, r.Access == Admin)}
 		if r.Integration {
 			chain = append(chain, s.requireIntegration(r))
 		}

@@ -13,9 +13,11 @@ import (
 	"github.com/weather-apis/weather_apis/internal/envelope"
 )
 
-// recoverPanics turns a handler panic into a 500 INTERNAL envelope. The
-// stack goes to the log only. http.ErrAbortHandler keeps its meaning.
-func (s *Server) recoverPanics(c *gin.Context) {
+// prologue runs first for every request: it turns a handler panic into a
+// 500 INTERNAL envelope (the stack goes to the log only;
+// http.ErrAbortHandler keeps its meaning), rejects declared oversized bodies
+// at once and caps the rest (readBody reports an overrun as 413).
+func (s *Server) prologue(c *gin.Context) {
 	defer func() {
 		v := recover()
 		if v == nil {
@@ -31,28 +33,27 @@ func (s *Server) recoverPanics(c *gin.Context) {
 		}
 		c.Abort()
 	}()
-	c.Next()
-}
-
-// limitBody rejects declared oversized bodies at once and caps the rest;
-// readBody reports an overrun as 413.
-func (s *Server) limitBody(c *gin.Context) {
 	if c.Request.ContentLength > s.d.MaxBodyBytes {
 		s.fail(c, envelope.Errorf(envelope.CodePayloadTooLarge, "The request body is larger than %d bytes.", s.d.MaxBodyBytes))
-		c.Abort()
 		return
 	}
-	if c.Request.Body != nil {
+	if c.Request.Body != nil && c.Request.Body != http.NoBody {
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.d.MaxBodyBytes)
 	}
 	c.Next()
 }
 
-// requireAppAPI authenticates AppAPI's signature (appapi-protocol.md §3).
-// With needUser, an empty Nextcloud user is rejected too (admin routes).
-// The reason goes to the log; the client learns only that it failed.
-func (s *Server) requireAppAPI(needUser bool) gin.HandlerFunc {
+// requireAppAPI records the matched route's name (for metrics and the log;
+// "" for lifecycle endpoints) and authenticates AppAPI's signature
+// (appapi-protocol.md §3). With needUser, an empty Nextcloud user is
+// rejected too (admin routes). The reason goes to the log; the client
+// learns only that it failed.
+func (s *Server) requireAppAPI(route string, needUser bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		st := stateOf(c.Request.Context())
+		if st != nil {
+			st.route = route
+		}
 		id, err := s.d.Verifier.Verify(c.Request.Header)
 		if err != nil {
 			s.d.Metrics.ObserveAuthFailure(reason(err))
@@ -69,11 +70,23 @@ func (s *Server) requireAppAPI(needUser bool) gin.HandlerFunc {
 			c.Abort()
 			return
 		}
-		s.lastSigned.Store(time.Now().UnixNano())
-		if st := stateOf(c.Request.Context()); st != nil {
+		if st != nil {
 			st.id, st.signed = id, true
+			s.markSigned(st.start)
+		} else {
+			s.markSigned(time.Now())
 		}
 		c.Next()
+	}
+}
+
+// markSigned records t as the time of the last verified request. The
+// evidence needs no more than second precision, so the shared word is
+// written at most about once a second (no cache-line ping-pong per request).
+func (s *Server) markSigned(t time.Time) {
+	n := t.UnixNano()
+	if n-s.lastSigned.Load() >= int64(time.Second) {
+		s.lastSigned.Store(n)
 	}
 }
 
@@ -101,16 +114,6 @@ func clientIPForLog(c *gin.Context) string {
 		ip = ip[:64]
 	}
 	return ip
-}
-
-// tagRoute records the matched route's name for metrics and the log.
-func tagRoute(name string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if st := stateOf(c.Request.Context()); st != nil {
-			st.route = name
-		}
-		c.Next()
-	}
 }
 
 func (s *Server) notFound(c *gin.Context) {

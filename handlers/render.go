@@ -57,11 +57,16 @@ func errString(err error) string {
 func (s *Server) write(c *gin.Context, status int, env envelope.Envelope) {
 	env.Version.App = s.d.AppVersion
 	st := stateOf(c.Request.Context())
-	if st != nil {
-		env.RequestID = st.rid
-		st.source = string(env.Source)
+	if st == nil {
+		envelope.Write(c.Writer, status, env)
+		c.Abort()
+		return
 	}
+	env.RequestID = st.rid
+	st.source = string(env.Source)
+	st.conn.Arm() // the envelope is the whole answer: send it in one write
 	envelope.Write(c.Writer, status, env)
+	st.conn.Disarm()
 	c.Abort()
 }
 

@@ -60,6 +60,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	case "serve":
+		tuneGC(environ)
 	default:
 		fmt.Fprintf(stderr, "unknown command %q; usage: weather_apis [serve|check-config|version|healthcheck]\n", cmd)
 		return 2

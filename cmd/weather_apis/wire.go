@@ -22,6 +22,7 @@ import (
 	"github.com/weather-apis/weather_apis/internal/appapi"
 	"github.com/weather-apis/weather_apis/internal/breaker"
 	"github.com/weather-apis/weather_apis/internal/cache"
+	"github.com/weather-apis/weather_apis/internal/coalesce"
 	"github.com/weather-apis/weather_apis/internal/config"
 	"github.com/weather-apis/weather_apis/internal/credentials"
 	"github.com/weather-apis/weather_apis/internal/exapp"
@@ -104,8 +105,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	ln = coalesce.Listener{Listener: ln} // one writev per response instead of two (internal/coalesce)
 	hs := &http.Server{
 		Handler:           srv.Handler(),
+		ConnContext:       coalesce.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,

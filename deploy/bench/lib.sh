@@ -6,7 +6,7 @@ PY=/usr/bin/python3
 pids=()      # pids started by start_bg, stopped in reverse order by stop_all
 cmds=()      # the exact commands, for the report (secrets as placeholders)
 errors=()    # harness errors; run.sh writes the report, then fails
-declare -A REQS RPS P50 P99 MAXL NON2XX SOCKERR BYTES
+declare -A REQS RPS P50 P99 MAXL NON2XX SOCKERR BYTES ROUNDS_RPS ROUNDS_P99
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() {
@@ -130,6 +130,29 @@ run_wrk() {
 		errors+=("$id: $r_requests requests, $r_non2xx non-2xx, socket errors connect=$r_connect read=$r_read write=$r_write timeout=$r_timeout (see $out)")
 	fi
 }
+
+# aggregate ID N: the median req/s, p50 and p99 of runs ID.1 .. ID.N, the
+# largest max latency, and the sums of requests, non-2xx and socket errors,
+# into the arrays under ID; ROUNDS_RPS/ROUNDS_P99[ID] list every run.
+aggregate() {
+	local id=$1 n=$2 k
+	local -a rps=() p50=() p99=()
+	REQS[$id]=0 NON2XX[$id]=0 SOCKERR[$id]=0 MAXL[$id]=0 ROUNDS_RPS[$id]="" ROUNDS_P99[$id]=""
+	for ((k = 1; k <= n; k++)); do
+		[[ -n ${RPS[$id.$k]:-} ]] || continue
+		rps+=("${RPS[$id.$k]}") p50+=("${P50[$id.$k]}") p99+=("${P99[$id.$k]}")
+		REQS[$id]=$((REQS[$id] + REQS[$id.$k])) NON2XX[$id]=$((NON2XX[$id] + NON2XX[$id.$k]))
+		SOCKERR[$id]=$((SOCKERR[$id] + SOCKERR[$id.$k]))
+		((MAXL[$id.$k] > MAXL[$id])) && MAXL[$id]=${MAXL[$id.$k]}
+		ROUNDS_RPS[$id]+="${ROUNDS_RPS[$id]:+, }${RPS[$id.$k]}"
+		ROUNDS_P99[$id]+="${ROUNDS_P99[$id]:+, }$(ms "${P99[$id.$k]}")"
+	done
+	((${#rps[@]} > 0)) || return 0
+	RPS[$id]=$(median "${rps[@]}") P50[$id]=$(median "${p50[@]}") P99[$id]=$(median "${p99[@]}")
+}
+
+# median X...: the middle value (the lower middle of an even count).
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # calc EXPR evaluates a float expression with awk ("-" when it divides by 0).
 calc() { awk "BEGIN { d = $2; if (d == 0) print \"-\"; else printf \"%.2f\", ($1) / d }"; }

@@ -2,11 +2,12 @@
 # measured (sourced; bash). Ratios use awk; a missing value prints "-" and
 # counts as MISS.
 
-# bench_line NAME prints "ns/op B/op allocs/op" of BenchmarkNAME (any -N suffix).
+# bench_line NAME FILE prints "ns/op B/op allocs/op" of BenchmarkNAME (any -N
+# suffix) from $OUT/FILE.
 bench_line() {
 	awk -v n="Benchmark$1" '$1 == n || index($1, n "-") == 1 {
 		for (i = 3; i < NF; i++) { if ($(i+1) == "ns/op") ns = $i; if ($(i+1) == "B/op") b = $i; if ($(i+1) == "allocs/op") a = $i }
-		print ns, b, a; exit }' "$OUT/go-bench-cache.txt" 2>/dev/null
+		print ns, b, a; exit }' "$OUT/$2" 2>/dev/null
 }
 
 # target_row ISSUE WHAT VALUE OP LIMIT UNIT
@@ -31,18 +32,20 @@ write_report() {
 	- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ); host: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r)
 	- Code: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "no commit") $( [[ -n $(git -C "$root" status --porcelain 2>/dev/null | head -1) ]] && echo "(dirty work tree)")
 	- Versions: $(go version | awk '{ print $3 }'), $(wrk -v 2>&1 | awk 'NR == 1 { print $1, $2 }'), $(nginx -v 2>&1 | sed 's/.*: //'), $(varnishd -V 2>&1 | awk 'NR == 1 { print $1, $2 }' | tr -d '()'), redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'), gunicorn $(/usr/bin/python3 -c 'import gunicorn; print(gunicorn.__version__)')
-	- Load: \`wrk -t$THREADS -c$CONNS -d$DURATION --timeout $TIMEOUT --latency\` per target (DRF demo: -d$DRF_DURATION), after a $WARMUP warm-up run of
-	  the same command; every target runs on this machine and wrk shares its cores. One target at a time; the
-	  others stay idle. Load average before the run: $LOADAVG_START$(awk -v l="${LOADAVG_START%% *}" 'BEGIN { if (l > 1) printf " -- **WARNING: the machine was busy; numbers are skewed, run again when idle**" }')
+	- Load: \`wrk -t$THREADS -c$CONNS -d$DURATION --timeout $TIMEOUT --latency\` per target and round, $ROUNDS rounds interleaved
+	  (ping, bare, a, d, b, c in each round; the DRF demo once, -d$DRF_DURATION), after one $WARMUP warm-up run per
+	  target. Values are the median of the rounds. Every target runs on this machine and wrk shares its cores;
+	  one target at a time, the others idle. Load average before the run: $LOADAVG_START$(awk -v l="${LOADAVG_START%% *}" 'BEGIN { if (l > 1) printf " -- **WARNING: the machine was busy; numbers are skewed, run again when idle**" }')
 
 	## Throughput and latency
 
-	| target | body B | req/s | p50 ms | p99 ms | max ms | non-2xx | socket errors |
-	|---|---:|---:|---:|---:|---:|---:|---:|
+	| target | body B | req/s | p50 ms | p99 ms | max ms | non-2xx | socket errors | rounds: req/s | rounds: p99 ms |
+	|---|---:|---:|---:|---:|---:|---:|---:|---|---|
 	HEAD
 	for id in ping bare a d b c e; do
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "${what[$id]}" "${BYTES[$id]:--}" "${RPS[$id]:--}" \
-			"$(ms "${P50[$id]:-}")" "$(ms "${P99[$id]:-}")" "$(ms "${MAXL[$id]:-}")" "${NON2XX[$id]:--}" "${SOCKERR[$id]:--}"
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${what[$id]}" "${BYTES[$id]:--}" "${RPS[$id]:--}" \
+			"$(ms "${P50[$id]:-}")" "$(ms "${P99[$id]:-}")" "$(ms "${MAXL[$id]:-}")" "${NON2XX[$id]:--}" "${SOCKERR[$id]:--}" \
+			"${ROUNDS_RPS[$id]:--}" "${ROUNDS_P99[$id]:--}"
 	done
 	cat <<-HEAD
 
@@ -72,11 +75,23 @@ write_report() {
 	|---|---:|---:|---:|
 	HEAD
 	for id in HitL1 HitRedis; do
-		read -r ns b a <<<"$(bench_line "$id")" || true
+		read -r ns b a <<<"$(bench_line "$id" go-bench-cache.txt)" || true
+		printf '| Benchmark%s | %s | %s | %s |\n' "$id" "${ns:--}" "${b:--}" "${a:--}"
+	done
+	cat <<-HEAD
+
+	A whole signed, enveloped cache hit through the handler stack (guard, gin, AppAPI verification,
+	resources, cache L1, envelope; \`go test -run '^\$' -bench 'SchemaCacheHit|Ping' -benchmem ./handlers/\`):
+
+	| benchmark | ns/op | B/op | allocs/op |
+	|---|---:|---:|---:|
+	HEAD
+	for id in SchemaCacheHit Ping; do
+		read -r ns b a <<<"$(bench_line "$id" go-bench-handlers.txt)" || true
 		printf '| Benchmark%s | %s | %s | %s |\n' "$id" "${ns:--}" "${b:--}" "${a:--}"
 	done
 	printf '\n```\n'
-	grep -E '^(Benchmark|goos|goarch|cpu|pkg|ok|FAIL|---)' "$OUT/go-bench-cache.txt" 2>/dev/null || echo "(no output)"
+	grep -hE '^(Benchmark|goos|goarch|cpu|pkg|ok|FAIL|---)' "$OUT/go-bench-cache.txt" "$OUT/go-bench-handlers.txt" 2>/dev/null || echo "(no output)"
 	printf '```\n\n## Harness\n\n'
 	if ((${#errors[@]} == 0)); then
 		echo "No harness errors: every target started and every wrk run answered 2xx without socket errors."
@@ -86,5 +101,5 @@ write_report() {
 	printf '\n## Commands (run from the repository root; $tmp is a temp dir, removed at the end)\n\n```\n'
 	printf '%s\n' "./deploy/bench/run.sh   # BENCH_APPAPI_AUTH=base64(admin:<random APP_SECRET>), BENCH_BEARER=<DRF access token> for (b) (c) (e)"
 	printf '%s\n' "${cmds[@]}"
-	printf '```\n\nRaw wrk output: wrk-<target>.txt; RSS samples: rss-a.txt; logs: logs/.\n'
+	printf '```\n\nRaw wrk output: wrk-<target>.<round>.txt; RSS samples: rss-a.txt; logs: logs/.\n'
 }

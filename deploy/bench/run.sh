@@ -7,7 +7,7 @@
 # not fail; a harness error (a target that did not start, non-2xx answers or
 # socket errors under wrk, a failed Go benchmark) exits 1.
 #
-# Environment: BENCH_DURATION (10s), BENCH_DRF_DURATION (5s), BENCH_WARMUP (2s),
+# Environment: BENCH_DURATION (5s per run), BENCH_ROUNDS (3), BENCH_DRF_DURATION (5s), BENCH_WARMUP (2s),
 # BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_TIMEOUT (10s), BENCH_OUT, BENCH_SKIP_BUILD=1,
 # BENCH_SKIP_DEPS=1.
 set -euo pipefail
@@ -18,7 +18,8 @@ cd "$root"
 . "$here/lib.sh"
 . "$here/report.sh"
 
-DURATION=${BENCH_DURATION:-10s}
+DURATION=${BENCH_DURATION:-5s}
+ROUNDS=${BENCH_ROUNDS:-3}
 DRF_DURATION=${BENCH_DRF_DURATION:-5s}
 WARMUP=${BENCH_WARMUP:-2s}
 CONNS=${BENCH_CONNECTIONS:-64}
@@ -37,7 +38,7 @@ fi
 [[ -x bin/weather_apis && -x bin/bench-bare ]] || die "bin/weather_apis or bin/bench-bare missing (make build)"
 
 mkdir -p "$OUT"
-rm -rf "$OUT"/wrk-*.txt "$OUT"/rss-*.txt "$OUT/logs"
+rm -rf "$OUT"/wrk-*.txt "$OUT"/rss-*.txt "$OUT"/go-bench-*.txt "$OUT/logs"
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 tmp=$(mktemp -d /tmp/weather-apis-bench.XXXXXX)
 chmod 755 "$tmp" # nginx workers and Varnish's jailed child run as other users when we are root
@@ -143,33 +144,56 @@ BYTES[e]=$(stat -c %s "$tmp/drf.body")
 # round trips weather_apis makes per cache hit in (a)).
 redis_commands() { redis-cli -p "$P_REDIS" info stats | awk -F: '/^total_commands_processed:/ { print $2 + 0 }'; }
 
-# --- wrk: warm up each target, then measure, one target at a time ------------
+# --- wrk: warm up each target, then ROUNDS interleaved rounds ----------------
+# The machine's speed drifts by 10-20 % within minutes (a shared VM), so one
+# run per target would compare the drift as much as the targets. Each round
+# measures every target once, in the same order; the report gives the median
+# of the rounds (and every round). The DRF demo (e) runs once.
 declare -A URL=(
 	[ping]="http://127.0.0.1:$P_APP$PING" [bare]="http://127.0.0.1:$P_BARE_PING$PING"
 	[a]="http://127.0.0.1:$P_APP$SCHEMA" [b]="http://127.0.0.1:$P_NGINX$SCHEMA"
 	[c]="http://127.0.0.1:$P_VARNISH$SCHEMA" [d]="http://127.0.0.1:$P_BARE_SCHEMA$SCHEMA"
 	[e]="http://127.0.0.1:$P_DRF$SCHEMA")
+# with_bearer ID: the ExApp side sends AppAPI headers only; nginx, Varnish and DRF need the bearer.
+with_bearer() { [[ $1 == b || $1 == c || $1 == e ]] && BENCH_BEARER=$BENCH_BEARER_SAVED || BENCH_BEARER=""; }
+BENCH_BEARER_SAVED=$BENCH_BEARER
+redis_total=0 a_reqs=0
 for id in ping bare a d b c e; do
-	dur=$DURATION sample=""
-	[[ $id == e ]] && dur=$DRF_DURATION
-	[[ $id == a ]] && sample=$app_pid
-	BENCH_BEARER_SAVED=$BENCH_BEARER
-	[[ $id == ping || $id == bare || $id == a || $id == d ]] && BENCH_BEARER="" # the ExApp side sends AppAPI headers only
-	log "wrk $id: warm-up $WARMUP, then $dur"
+	with_bearer "$id"
+	log "wrk $id: warm-up $WARMUP"
 	run_wrk "$id-warmup" "$WARMUP" "${URL[$id]}"
-	[[ $id == a ]] && redis_before=$(redis_commands)
-	run_wrk "$id" "$dur" "${URL[$id]}" "$sample"
-	[[ $id == a ]] && REDIS_PER_REQ=$(calc "$(($(redis_commands) - redis_before))" "${REQS[a]:-0}")
-	BENCH_BEARER=$BENCH_BEARER_SAVED
 done
+for ((round = 1; round <= ROUNDS; round++)); do
+	for id in ping bare a d b c; do
+		with_bearer "$id"
+		log "wrk $id: round $round of $ROUNDS, $DURATION"
+		sample=""
+		[[ $id == a ]] && sample=$app_pid && redis_before=$(redis_commands)
+		run_wrk "$id.$round" "$DURATION" "${URL[$id]}" "$sample"
+		if [[ $id == a ]]; then
+			redis_total=$((redis_total + $(redis_commands) - redis_before)) a_reqs=$((a_reqs + ${REQS[a.$round]:-0}))
+			cat "$OUT/rss-a.$round.txt" >>"$OUT/rss-a.txt" 2>/dev/null || true
+		fi
+	done
+done
+with_bearer e
+log "wrk e: $DRF_DURATION"
+run_wrk "e.1" "$DRF_DURATION" "${URL[e]}"
+BENCH_BEARER=$BENCH_BEARER_SAVED
+for id in ping bare a d b c; do aggregate "$id" "$ROUNDS"; done
+aggregate e 1
+REDIS_PER_REQ=$(calc "$redis_total" "$a_reqs")
 [[ -s $OUT/rss-a.txt ]] && LOAD_RSS_KB=$(sort -n "$OUT/rss-a.txt" | tail -1) || LOAD_RSS_KB=""
 LOAD_RSS_N=$(wc -l <"$OUT/rss-a.txt" 2>/dev/null || echo 0)
 
 # --- Go micro-benchmarks of the cache ----------------------------------------
-log "go test -bench ./internal/cache/"
+log "go test -bench ./internal/cache/ ./handlers/"
 record "go test -run '^\$' -bench . -benchmem ./internal/cache/"
 go test -run '^$' -bench . -benchmem ./internal/cache/ >"$OUT/go-bench-cache.txt" 2>&1 ||
 	errors+=("go test -bench ./internal/cache/ failed (see $OUT/go-bench-cache.txt)")
+record "go test -run '^\$' -bench 'SchemaCacheHit|Ping' -benchmem ./handlers/"
+go test -run '^$' -bench 'SchemaCacheHit|Ping' -benchmem ./handlers/ >"$OUT/go-bench-handlers.txt" 2>&1 ||
+	errors+=("go test -bench ./handlers/ failed (see $OUT/go-bench-handlers.txt)")
 
 stop_all
 write_report >"$OUT/report.md"

@@ -26,6 +26,7 @@ type Cache struct {
 
 	ctl       atomic.Pointer[ctlState]
 	ctlFlight singleflight.Group
+	ctlAhead  atomic.Bool // a background re-read of the control hash runs
 	flight    singleflight.Group // loads, keyed by entry key
 	refreshes sync.Map           // entry keys with a background refresh running
 	pending   pendingOps         // invalidations waiting for Redis
@@ -151,12 +152,32 @@ func (c *Cache) ctlMaxAge() time.Duration {
 	return time.Second
 }
 
+// ctlUsable reports whether snapshot s may still be used at now. In the
+// last quarter of its life it starts one background re-read, so that steady
+// traffic never waits for the control hash.
+func (c *Cache) ctlUsable(s *ctlState, now time.Time) bool {
+	age, maxAge := now.Sub(s.loadedAt), c.ctlMaxAge()
+	if age >= maxAge-maxAge/refreshAhead && !c.health.down() && c.ctlAhead.CompareAndSwap(false, true) {
+		if !c.goBackground(func() {
+			defer c.ctlAhead.Store(false)
+			_, _, _ = c.ctlFlight.Do("ctl", func() (any, error) {
+				rctx, cancel := context.WithTimeout(c.bgCtx, c.o.RedisTimeout)
+				defer cancel()
+				return c.refreshCtl(rctx, nil)
+			})
+		}) {
+			c.ctlAhead.Store(false)
+		}
+	}
+	return age < maxAge
+}
+
 // snapshot returns the control state, re-reading it when older than
 // ctlMaxAge (concurrent callers share one read). It returns the old snapshot
 // (or nil if there is none) when Redis is down.
 func (c *Cache) snapshot(ctx context.Context) *ctlState {
 	s := c.ctl.Load()
-	if s != nil && c.now().Sub(s.loadedAt) < c.ctlMaxAge() {
+	if s != nil && c.ctlUsable(s, c.now()) {
 		return s
 	}
 	if c.health.down() {

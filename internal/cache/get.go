@@ -30,6 +30,29 @@ func (c *Cache) Get(ctx context.Context, p Policy, req RequestKey, load Loader) 
 	return r, err
 }
 
+// Fresh answers req from this process's copy (L1) when it holds a fresh,
+// positive entry read under the current control state; ok is false
+// otherwise, and the caller goes through Get. It does no I/O, never blocks,
+// and counts a hit exactly as Get would. It lets a caller skip building a
+// loader for the common case.
+func (c *Cache) Fresh(p Policy, req RequestKey) (r Result, ok bool) {
+	s := c.ctl.Load()
+	if s == nil || c.l1 == nil {
+		return Result{}, false
+	}
+	now := c.now()
+	if !c.ctlUsable(s, now) {
+		return Result{}, false // Get refreshes the control state first
+	}
+	it := c.l1Get(p, req, s, now)
+	if it == nil || it.e.negative() {
+		return Result{}, false
+	}
+	r, _ = hitResult(it.e, it.key, now, false)
+	c.count(p.Route, r, nil)
+	return r, true
+}
+
 // count adds one answer to the statistics.
 func (c *Cache) count(route string, r Result, err error) {
 	switch {
@@ -56,7 +79,7 @@ func (c *Cache) get(ctx context.Context, p Policy, req RequestKey, load Loader) 
 	s := c.snapshot(ctx)
 	if s != nil {
 		now := c.now()
-		if it := c.l1.get(p.Route, hash, s, now); it != nil {
+		if it := c.l1Get(p, req, s, now); it != nil {
 			return hitResult(it.e, it.key, now, false)
 		}
 	}
@@ -74,6 +97,34 @@ func (c *Cache) get(ctx context.Context, p Policy, req RequestKey, load Loader) 
 		res.Collapsed = true // shared another caller's upstream call
 	}
 	return res, err
+}
+
+// l1Get returns the L1 item of req valid under s at now, starting its
+// background re-read when it is in the last part of its L1 life.
+func (c *Cache) l1Get(p Policy, req RequestKey, s *ctlState, now time.Time) *l1Item {
+	it := c.l1.get(p.Route, req.Hash(), s, now)
+	if it != nil && !it.refreshAt.IsZero() && !now.Before(it.refreshAt) && it.refreshing.CompareAndSwap(false, true) {
+		c.goBackground(func() { c.rereadL1(p, req, it) })
+	}
+	return it
+}
+
+// rereadL1 re-reads the entry of an L1 item from Redis and, when it is still
+// fresh and valid under the current control state, gives the in-process copy
+// a new L1 life. Anything else (missing, invalidated, stale, Redis failing,
+// control state changed) leaves the item to expire and the next request to
+// take the normal path.
+func (c *Cache) rereadL1(p Policy, req RequestKey, it *l1Item) {
+	s := c.ctl.Load()
+	if s == nil || !it.ctl.sameGen(s, p.Route) || c.health.down() {
+		return
+	}
+	now := c.now()
+	e, _, err := c.read(c.bgCtx, p, s, req, it.key, now)
+	if err != nil || e == nil || e.negative() != it.e.negative() || now.Sub(e.storedAt) >= e.ttl {
+		return
+	}
+	c.l1.put(p.Route, req.Hash(), it.key, s, e, now)
 }
 
 // lookup reads key from Redis and answers fresh, stale (starting one

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,7 +16,16 @@ type l1Item struct {
 	key     string    // Redis key
 	ctl     *ctlState // control state the key was built under
 	expires time.Time // min(read + L1TTL, end of fresh life)
+	// refreshAt is when a hit starts re-reading the entry from Redis in the
+	// background (zero: never, the entry's fresh life ends first), so that
+	// steady traffic never waits for the read when the item expires.
+	refreshAt  time.Time
+	refreshing atomic.Bool // one background re-read per item
 }
+
+// refreshAhead is the part of an item's L1 life after which a hit re-reads
+// it in the background.
+const refreshAhead = 4 // the last quarter
 
 // l1 is the in-process copy of fresh entries. An item lives at most L1TTL
 // after it was read from (or written to) Redis and never past its fresh life,
@@ -55,8 +65,13 @@ func (c *l1) put(route, hash, key string, s *ctlState, e *entry, now time.Time) 
 	if c == nil {
 		return
 	}
-	exp := min(now.Add(c.ttl).UnixNano(), e.storedAt.Add(e.ttl).UnixNano())
-	it := &l1Item{e: e, key: key, ctl: s, expires: time.Unix(0, exp)}
+	l1End, freshEnd := now.Add(c.ttl), e.storedAt.Add(e.ttl)
+	it := &l1Item{e: e, key: key, ctl: s, expires: l1End}
+	if freshEnd.Before(l1End) {
+		it.expires = freshEnd // a re-read would find the same expiring entry
+	} else {
+		it.refreshAt = l1End.Add(-c.ttl / refreshAhead)
+	}
 	if !now.Before(it.expires) {
 		return
 	}

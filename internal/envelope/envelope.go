@@ -67,20 +67,35 @@ func (e Envelope) AppendJSON(b []byte) []byte {
 		b = append(b, eb...)
 	}
 	b = append(b, `,"source":`...)
-	b = strconv.AppendQuote(b, string(e.Source))
+	b = appendString(b, string(e.Source))
 	b = append(b, `,"version":{"app":`...)
-	b = strconv.AppendQuote(b, e.Version.App)
+	b = appendString(b, e.Version.App)
 	b = append(b, `,"schema":`...)
 	if e.Version.Schema == "" {
 		b = append(b, "null"...)
 	} else {
-		b = strconv.AppendQuote(b, e.Version.Schema)
+		b = appendString(b, e.Version.Schema)
 	}
 	b = append(b, `,"envelope":`...)
 	b = strconv.AppendInt(b, int64(FormatVersion), 10)
 	b = append(b, `},"request_id":`...)
-	b = strconv.AppendQuote(b, e.RequestID)
+	b = appendString(b, e.RequestID)
 	return append(b, '}')
+}
+
+// appendString appends s as a JSON string. Printable ASCII without '"',
+// '\\' or HTML-special characters (every value the envelope normally
+// carries) is copied as is; anything else is encoded by encoding/json.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // cannot fail for a string
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // Wire is the decoded form of an envelope, for clients and tests.
@@ -108,6 +123,15 @@ const (
 	CacheControl = "no-store"
 )
 
+// Shared, read-only header value slices: a header set from them costs no
+// allocation. net/http and gin only read or replace header slices; nothing
+// may write into them.
+var (
+	hContentType  = []string{ContentType}
+	hCacheControl = []string{CacheControl}
+	hNoSniff      = []string{"nosniff"}
+)
+
 // Write sends env with status. It sets the exact Content-Type, an explicit
 // Cache-Control (AppAPI's PHP proxy otherwise makes answers browser-cacheable
 // for an hour) and X-Request-Id. Headers already set by the caller (X-Cache,
@@ -122,15 +146,20 @@ func Write(w http.ResponseWriter, status int, env Envelope) {
 		}
 	}()
 	h := w.Header()
-	h["Content-Type"] = []string{ContentType}
+	h["Content-Type"] = hContentType
 	if _, ok := h["Cache-Control"]; !ok {
-		h["Cache-Control"] = []string{CacheControl}
+		h["Cache-Control"] = hCacheControl
 	}
-	h["X-Content-Type-Options"] = []string{"nosniff"}
-	if env.RequestID != "" {
-		h["X-Request-Id"] = []string{env.RequestID}
+	h["X-Content-Type-Options"] = hNoSniff
+	vals := make([]string, 2) // one allocation for the per-answer values
+	if rid := env.RequestID; rid != "" {
+		if v := h["X-Request-Id"]; len(v) != 1 || v[0] != rid {
+			vals[0] = rid
+			h["X-Request-Id"] = vals[0:1:1]
+		}
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(buf))}
+	vals[1] = strconv.Itoa(len(buf))
+	h["Content-Length"] = vals[1:2:2]
 	w.WriteHeader(status)
 	_, _ = w.Write(buf)
 }

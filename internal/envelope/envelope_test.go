@@ -17,6 +17,8 @@ func TestAppendJSONIsValidAndComplete(t *testing.T) {
 		{"success with data", envelope.Envelope{Data: json.RawMessage(`{"a":1}`), Source: envelope.SourceCache, Version: envelope.Version{App: "1.0.0", Schema: "2"}, RequestID: "r1"}},
 		{"error without data", envelope.Envelope{Error: envelope.New(envelope.CodeNotFound, "no \"such\" farm"), Source: envelope.SourceLocal, Version: envelope.Version{App: "1.0.0"}, RequestID: "r\n2"}},
 		{"error with unencodable details", envelope.Envelope{Error: envelope.New(envelope.CodeInternal, "x").WithDetails(func() {}), Source: envelope.SourceLocal}},
+		{"strings that need escaping", envelope.Envelope{Source: envelope.SourceCache, Version: envelope.Version{App: "1.0.0-\"beta\"\\x", Schema: "v<2>&\x00\x7fé\u2028"}, RequestID: "id\t\"q\""}},
+		{"invalid UTF-8", envelope.Envelope{Source: envelope.SourceCache, Version: envelope.Version{App: "1", Schema: "\xff\xfe"}, RequestID: "\xc3"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,6 +42,15 @@ func TestAppendJSONIsValidAndComplete(t *testing.T) {
 			}
 			if tc.env.Version.Schema == "" && w.Version.Schema != nil {
 				t.Errorf("schema = %q; want null", *w.Version.Schema)
+			}
+			// Strings round-trip exactly (invalid UTF-8 becomes U+FFFD, as
+			// encoding/json does).
+			want := func(s string) string { q, _ := json.Marshal(s); var u string; _ = json.Unmarshal(q, &u); return u }
+			if w.RequestID != want(tc.env.RequestID) || w.Version.App != want(tc.env.Version.App) {
+				t.Errorf("request_id, app = %q, %q; want %q, %q", w.RequestID, w.Version.App, want(tc.env.RequestID), want(tc.env.Version.App))
+			}
+			if s := tc.env.Version.Schema; s != "" && (w.Version.Schema == nil || *w.Version.Schema != want(s)) {
+				t.Errorf("schema = %v; want %q", w.Version.Schema, want(s))
 			}
 		})
 	}

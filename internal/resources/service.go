@@ -49,6 +49,9 @@ type Upstream interface {
 // Cache is what the service needs of the cache.
 type Cache interface {
 	Get(ctx context.Context, p cache.Policy, req cache.RequestKey, load cache.Loader) (cache.Result, error)
+	// Fresh is Get's allocation-free fast path: a fresh answer from this
+	// process's copy, or ok false.
+	Fresh(p cache.Policy, req cache.RequestKey) (cache.Result, bool)
 	Invalidate(ctx context.Context, route string, reqs ...cache.RequestKey) error
 	InvalidateRoute(ctx context.Context, route string) error
 	ObserveSchemaVersion(ctx context.Context, v string) error
@@ -146,7 +149,15 @@ func (s *Service) Read(ctx context.Context, route string, p Params) (Answer, err
 		if err := s.cache.Invalidate(ctx, route, key); err != nil {
 			s.log.Warn("cannot invalidate before a revalidating read", "route", route, "err", err.Error())
 		}
+	} else if res, ok := s.cache.Fresh(s.pol[route], key); ok {
+		return answerOf(res), nil
 	}
+	return s.load(ctx, route, p, path, q, key)
+}
+
+// load answers a read that the in-process copy could not: through Redis or
+// the upstream.
+func (s *Service) load(ctx context.Context, route string, p Params, path string, q url.Values, key cache.RequestKey) (Answer, error) {
 	load := func(ctx context.Context) (cache.Fetched, error) {
 		resp, err := s.up.Do(ctx, upstream.Request{Method: http.MethodGet, Path: path, Query: q, RequestID: p.RequestID})
 		if err != nil {
@@ -155,9 +166,12 @@ func (s *Service) Read(ctx context.Context, route string, p Params) (Answer, err
 		return cache.Fetched{Status: resp.Status, Body: resp.Body, SchemaVersion: resp.SchemaVersion}, nil
 	}
 	res, err := s.cache.Get(ctx, s.pol[route], key, load)
-	a := Answer{Status: res.Status, Body: res.Body, SchemaVersion: res.SchemaVersion, Source: res.Source,
+	return answerOf(res), err
+}
+
+func answerOf(res cache.Result) Answer {
+	return Answer{Status: res.Status, Body: res.Body, SchemaVersion: res.SchemaVersion, Source: res.Source,
 		XCache: res.XCache, CacheStatus: res.CacheStatus(), Age: res.Age}
-	return a, err
 }
 
 // Write performs a write route, then invalidates what it may have changed,
