@@ -26,7 +26,7 @@ type Cache struct {
 
 	ctl       atomic.Pointer[ctlState]
 	ctlFlight singleflight.Group
-	ctlAhead  atomic.Bool // a background re-read of the control hash runs
+	ctlAhead  atomic.Bool        // a background re-read of the control hash runs
 	flight    singleflight.Group // loads, keyed by entry key
 	refreshes sync.Map           // entry keys with a background refresh running
 	pending   pendingOps         // invalidations waiting for Redis

@@ -216,7 +216,7 @@ func TestConnHoldsOnlyArmedFullBuffers(t *testing.T) {
 		_, _ = server.Write(full)
 		_ = client.Close()
 		_ = server.Conn.(*net.TCPConn).CloseWrite() // the held bytes can no longer be sent
-		_ = server.SetWriteDeadline(time.Time{})   // tries, fails, keeps the error
+		_ = server.SetWriteDeadline(time.Time{})    // tries, fails, keeps the error
 		if _, err := server.Write([]byte("x")); err == nil {
 			t.Fatal("Write after a failed send of a held write succeeded; want the error")
 		}
