@@ -8,7 +8,7 @@ import (
 // watchTick is how often the watchdog looks at in-flight requests: a
 // handler that overruns is answered between guardGrace and
 // guardGrace+watchTick after its deadline.
-const watchTick = 50 * time.Millisecond
+const watchTick = 250 * time.Millisecond
 
 // watchdog answers for handlers that overrun their deadline. In-flight
 // requests sit in an intrusive list; one goroutine, running only while the
