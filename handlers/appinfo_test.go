@@ -7,6 +7,7 @@ import (
 
 	"github.com/weather-apis/weather_apis/appinfo"
 	"github.com/weather-apis/weather_apis/handlers"
+	"github.com/weather-apis/weather_apis/internal/config"
 )
 
 // samplePath turns a gin path into concrete request paths.
@@ -131,11 +132,21 @@ func TestInfoXMLDeclaresEnvironment(t *testing.T) {
 		declared[v.Name] = true
 	}
 	for _, name := range []string{"WEATHER_APIS_UPSTREAM_URL", "WEATHER_APIS_UPSTREAM_USERNAME", "WEATHER_APIS_UPSTREAM_PASSWORD",
-		"WEATHER_APIS_REDIS_URL", "WEATHER_APIS_REDIS_ADDRS", "WEATHER_APIS_REDIS_MASTER_NAME", "WEATHER_APIS_JWT_SIGNING_KEY",
+		"WEATHER_APIS_REDIS_URL", "WEATHER_APIS_REDIS_ADDRS", "WEATHER_APIS_REDIS_MASTER_NAME", "WEATHER_APIS_REDIS_PASSWORD",
+		"WEATHER_APIS_JWT_SIGNING_KEY",
 		"WEATHER_APIS_JWT_PUBLIC_KEY", "WEATHER_APIS_JWT_DEFAULT_SCOPES", "WEATHER_APIS_CACHE_PROBE_INTERVAL",
 		"WEATHER_APIS_LOG_LEVEL", "WEATHER_APIS_LOG_FORMAT"} {
 		if !declared[name] {
 			t.Errorf("info.xml does not declare %s", name)
+		}
+	}
+	known := map[string]bool{}
+	for _, st := range config.Settings() {
+		known[st.Env] = true
+	}
+	for name := range declared {
+		if !known[name] {
+			t.Errorf("info.xml declares %s, which is no setting of weather_apis (typo?)", name)
 		}
 	}
 }
