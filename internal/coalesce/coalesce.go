@@ -147,6 +147,13 @@ func (c *Conn) takeErr() error {
 	return err
 }
 
+// send sends a held write now, under the lock.
+func (c *Conn) send() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.flush()
+}
+
 // sync sends a held write before another operation; a failure is kept for
 // the next Write, Read or Close to report.
 func (c *Conn) sync() {
@@ -160,19 +167,14 @@ func (c *Conn) sync() {
 // Read sends a held write, then reads (without holding the lock: net/http
 // keeps a Read pending while the handler writes).
 func (c *Conn) Read(p []byte) (int, error) {
-	c.mu.Lock()
-	err := c.flush()
-	c.mu.Unlock()
-	if err != nil {
+	if err := c.send(); err != nil {
 		return 0, err
 	}
 	return c.Conn.Read(p)
 }
 
 func (c *Conn) Close() error {
-	c.mu.Lock()
-	ferr := c.flush()
-	c.mu.Unlock()
+	ferr := c.send()
 	if err := c.Conn.Close(); err != nil {
 		return err
 	}
@@ -182,10 +184,7 @@ func (c *Conn) Close() error {
 // CloseWrite sends a held write, then shuts down the writing side when the
 // connection supports it (net/http uses it before closing).
 func (c *Conn) CloseWrite() error {
-	c.mu.Lock()
-	err := c.flush()
-	c.mu.Unlock()
-	if err != nil {
+	if err := c.send(); err != nil {
 		return err
 	}
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {

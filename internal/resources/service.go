@@ -152,12 +152,14 @@ func (s *Service) Read(ctx context.Context, route string, p Params) (Answer, err
 	} else if res, ok := s.cache.Fresh(s.pol[route], key); ok {
 		return answerOf(res), nil
 	}
-	return s.load(ctx, route, p, path, q, key)
+	return s.readThrough(ctx, route, p, path, q, key)
 }
 
-// load answers a read that the in-process copy could not: through Redis or
-// the upstream.
-func (s *Service) load(ctx context.Context, route string, p Params, path string, q url.Values, key cache.RequestKey) (Answer, error) {
+// readThrough answers a read that the in-process copy could not: through
+// Redis or the upstream. It is a function of its own because the loader
+// closure captures p, path and q: in Read they would move to the heap on
+// every call, hits included.
+func (s *Service) readThrough(ctx context.Context, route string, p Params, path string, q url.Values, key cache.RequestKey) (Answer, error) {
 	load := func(ctx context.Context) (cache.Fetched, error) {
 		resp, err := s.up.Do(ctx, upstream.Request{Method: http.MethodGet, Path: path, Query: q, RequestID: p.RequestID})
 		if err != nil {

@@ -41,17 +41,18 @@ func StartRedisWith(tb testing.TB, opts RedisOptions) *Redis {
 		Unavailable(tb, "redis-server not installed (apt-get install redis-server)")
 	}
 	r := &Redis{Port: FreePort(tb), dir: tb.TempDir()}
+	logPath := filepath.Join(r.dir, "redis.log") // not the test's output (it would split benchmark lines)
 	r.args = append([]string{
 		"--port", strconv.Itoa(r.Port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--dir", r.dir, "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning",
-		"--logfile", filepath.Join(r.dir, "redis.log"), // not the test's output (it would split benchmark lines)
+		"--logfile", logPath,
 	}, opts.Extra...)
 	r.args = append([]string{bin}, r.args...)
 	r.Start(tb)
 	tb.Cleanup(func() {
 		r.kill()
 		if tb.Failed() {
-			if b, err := os.ReadFile(filepath.Join(r.dir, "redis.log")); err == nil && len(b) > 0 {
+			if b, err := os.ReadFile(logPath); err == nil && len(b) > 0 {
 				tb.Logf("redis-server :%d log (last 2 KB):\n%s", r.Port, b[max(0, len(b)-2048):])
 			}
 		}
