@@ -5,7 +5,7 @@
 # runc, docker-compose). Needs root (CI and the dev machines run as root).
 set -euo pipefail
 declare -A PKGGROUPS=(
-  [test]="redis-server redis-tools python3-django python3-djangorestframework python3-djangorestframework-simplejwt gunicorn"
+  [test]="redis-server redis-tools python3-django python3-djangorestframework python3-djangorestframework-simplejwt python3-uritemplate gunicorn"
   [bench]="nginx varnish wrk"
   [browser]="chromium"
   [container]="buildah podman runc skopeo docker-compose python3-yaml"

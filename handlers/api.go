@@ -16,8 +16,8 @@ import (
 
 // Resources reads and writes the DRF resources behind the API routes.
 type Resources interface {
-	// Read returns the answer for a cached read route (farm_schema,
-	// farm_list, farm_detail, farm_state, observation_list).
+	// Read returns the answer for a read route of the route table. It
+	// checks p's id and query (a BAD_REQUEST error names the parameter).
 	Read(ctx context.Context, route string, p Params) (Answer, error)
 	// Write performs a write route and invalidates what it changes before
 	// returning.
@@ -57,28 +57,33 @@ type IntegrationAuth interface {
 	Authenticate(r *http.Request, scope string) error
 }
 
-func (s *Server) params(c *gin.Context) Params {
+// params parses a request's inputs. The id, when the route has one, is
+// checked and made canonical here ("007" is "7"): a malformed id is a 400
+// before anything else runs.
+func (s *Server) params(c *gin.Context, r Route) (Params, error) {
+	id := c.Param("id")
+	if r.HasID() {
+		cid, err := r.CanonicalID(id)
+		if err != nil {
+			return Params{}, err
+		}
+		id = cid
+	}
+	return s.rawParams(c, id), nil
+}
+
+func (s *Server) rawParams(c *gin.Context, id string) Params {
 	var q url.Values
 	if c.Request.URL.RawQuery != "" {
 		q = c.Request.URL.Query()
 	}
 	return Params{
-		ID:             c.Param("id"),
+		ID:             id,
 		Query:          q,
 		Revalidate:     c.GetHeader("Cache-Control") == "no-cache" || c.GetHeader("Pragma") == "no-cache",
 		IdempotencyKey: c.GetHeader("Idempotency-Key"),
 		RequestID:      RequestIDFrom(c.Request.Context()),
 	}
-}
-
-// validID rejects ids that are not positive integers before any upstream
-// call (DRF ids are integers; this also keeps paths clean).
-func validID(id string) error {
-	n, err := strconv.ParseUint(id, 10, 63)
-	if err != nil || n == 0 || len(id) > 18 {
-		return envelope.New(envelope.CodeBadRequest, "The id must be a positive integer.")
-	}
-	return nil
 }
 
 // answer renders a Resources answer: cache headers, then the envelope.
@@ -97,6 +102,9 @@ func (s *Server) answer(c *gin.Context, a Answer, err error) {
 		s.fail(c, err)
 		return
 	}
+	if a.Note != "" {
+		c.Writer.Header().Set("X-Upstream-Note", a.Note)
+	}
 	status := a.Status
 	if status == 0 {
 		status = http.StatusOK
@@ -104,32 +112,32 @@ func (s *Server) answer(c *gin.Context, a Answer, err error) {
 	s.write(c, status, envelope.Envelope{Data: a.Body, Source: a.Source, Version: envelope.Version{Schema: a.SchemaVersion}})
 }
 
-func (s *Server) read(route string, withID bool) gin.HandlerFunc {
+// read is the handler of a read route: the resources service checks the
+// query, reads through the cache and labels the answer.
+func (s *Server) read(r Route) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		p := s.params(c)
-		if withID {
-			if err := validID(p.ID); err != nil {
-				s.fail(c, err)
-				return
-			}
+		p, err := s.params(c, r)
+		if err != nil {
+			s.fail(c, err)
+			return
 		}
 		if s.d.Resources == nil {
 			s.fail(c, envelope.New(envelope.CodeUpstreamUnavailable, "No upstream is configured."))
 			return
 		}
-		a, err := s.d.Resources.Read(c.Request.Context(), route, p)
+		a, err := s.d.Resources.Read(c.Request.Context(), r.Name, p)
 		s.answer(c, a, err)
 	}
 }
 
-func (s *Server) writeRoute(route string, withID, withBody bool) gin.HandlerFunc {
+// writeRoute is the handler of a write route (withBody: it takes a JSON
+// body).
+func (s *Server) writeRoute(r Route, withBody bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		p := s.params(c)
-		if withID {
-			if err := validID(p.ID); err != nil {
-				s.fail(c, err)
-				return
-			}
+		p, err := s.params(c, r)
+		if err != nil {
+			s.fail(c, err)
+			return
 		}
 		var body []byte
 		if withBody {
@@ -144,22 +152,9 @@ func (s *Server) writeRoute(route string, withID, withBody bool) gin.HandlerFunc
 			s.fail(c, envelope.New(envelope.CodeUpstreamUnavailable, "No upstream is configured."))
 			return
 		}
-		a, err := s.d.Resources.Write(c.Request.Context(), route, p, body)
+		a, err := s.d.Resources.Write(c.Request.Context(), r.Name, p, body)
 		s.answer(c, a, err)
 	}
-}
-
-func (s *Server) farmSchema() gin.HandlerFunc      { return s.read("farm_schema", false) }
-func (s *Server) farmList() gin.HandlerFunc        { return s.read("farm_list", false) }
-func (s *Server) farmDetail() gin.HandlerFunc      { return s.read("farm_detail", true) }
-func (s *Server) farmCreate() gin.HandlerFunc      { return s.writeRoute("farm_create", false, true) }
-func (s *Server) farmUpdate() gin.HandlerFunc      { return s.writeRoute("farm_update", true, true) }
-func (s *Server) farmDelete() gin.HandlerFunc      { return s.writeRoute("farm_delete", true, false) }
-func (s *Server) farmStateGet() gin.HandlerFunc    { return s.read("farm_state", true) }
-func (s *Server) farmStatePut() gin.HandlerFunc    { return s.writeRoute("farm_state_put", true, true) }
-func (s *Server) observationList() gin.HandlerFunc { return s.read("observation_list", false) }
-func (s *Server) observationCreate() gin.HandlerFunc {
-	return s.writeRoute("observation_create", false, true)
 }
 
 // requireIntegration enforces integration credentials. Without a

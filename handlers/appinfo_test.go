@@ -100,7 +100,7 @@ func TestInfoXMLAgreesWithRouter(t *testing.T) {
 				if mode == "gen3" {
 					used[i] = true
 				}
-				if r.Integration && info.Routes[i].BruteforceProtect == "" {
+				if r.Integration() && info.Routes[i].BruteforceProtect == "" {
 					t.Errorf("integration route %s reached through route %d without bruteforce_protection", r.Name, i)
 				}
 			}

@@ -37,7 +37,7 @@ func BenchmarkSchemaCacheHit(b *testing.B) {
 	}
 	defer c.Close()
 	body := []byte(`{"schema_version":1,"title":"Farm","fields":[{"name":"name","label":"Name","type":"text","help_text":"` + strings.Repeat("x", 5400) + `"}]}`)
-	res := resources.New(staticUpstream{body}, c, resources.Policy{TTL: time.Hour}, nil)
+	res := resources.New(staticUpstream{body}, c, resources.Options{Policy: resources.Policy{TTL: time.Hour}})
 	h := newServer(b, func(d *handlers.Deps) { d.Resources = res })
 	req := httptest.NewRequest("GET", "/api/v1/admin/farms/schema", nil)
 	creds.Sign(req.Header, "admin")

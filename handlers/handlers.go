@@ -124,14 +124,18 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{d: d, log: d.Logger, routes: Routes(), ids: newIDGen()}
 	s.watch = newWatchdog(func(g *guardWriter) { g.expire(s) })
-	s.engine = s.buildEngine()
+	engine, err := s.buildEngine()
+	if err != nil {
+		return nil, err
+	}
+	s.engine = engine
 	return s, nil
 }
 
 // Handler returns the complete handler: the timeout guard around the router.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
 
-func (s *Server) buildEngine() *gin.Engine {
+func (s *Server) buildEngine() (*gin.Engine, error) {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
@@ -147,13 +151,18 @@ func (s *Server) buildEngine() *gin.Engine {
 	signed.PUT("/enabled", s.enabled)
 	signed.POST("/occ/*command", s.occ)
 
+	local := s.local()
 	for _, r := range s.routes {
+		h, err := s.handlerFor(r, local)
+		if err != nil {
+			return nil, err
+		}
 		chain := []gin.HandlerFunc{s.requireAppAPI(r.Name, r.Access == Admin)}
-		if r.Integration {
+		if r.Integration() {
 			chain = append(chain, s.requireIntegration(r))
 		}
-		chain = append(chain, r.handler(s))
+		chain = append(chain, h)
 		e.Handle(r.Method, r.Path, chain...)
 	}
-	return e
+	return e, nil
 }

@@ -43,7 +43,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 			h.Set("WWW-Authenticate", `Bearer realm="weather_apis"`)
 		}
 	}
-	s.write(c, status, envelope.Envelope{Error: e, Source: envelope.SourceLocal})
+	s.write(c, status, envelope.Envelope{Error: e, Source: e.Source()})
 }
 
 func errString(err error) string {

@@ -3,16 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/weather-apis/weather_apis/internal/cache"
 	"github.com/weather-apis/weather_apis/internal/exapp"
 	"github.com/weather-apis/weather_apis/internal/resources"
-	"github.com/weather-apis/weather_apis/internal/shape"
 	"github.com/weather-apis/weather_apis/internal/token"
-	"github.com/weather-apis/weather_apis/internal/upstream"
 )
 
 // initSteps is the /init work: Redis must answer (fatal: without it the app
@@ -35,23 +31,5 @@ func initSteps(rdb redis.UniversalClient, tokens *token.Source, res *resources.S
 			_, err := res.Read(ctx, "farm_schema", resources.Params{RequestID: "init"})
 			return err
 		}},
-	}
-}
-
-// schemaProbe re-reads the upstream schema version for the drift probe.
-func schemaProbe(up *upstream.Client) cache.ProbeFunc {
-	return func(ctx context.Context) (string, error) {
-		resp, err := up.Do(ctx, upstream.Request{Method: http.MethodGet, Path: "/api/v1/admin/farms/schema", RequestID: "probe"})
-		if err != nil {
-			return "", err
-		}
-		v, err := shape.FarmSchema(resp.Body)
-		if err != nil {
-			return "", err
-		}
-		if v == "" {
-			v = resp.SchemaVersion
-		}
-		return v, nil
 	}
 }

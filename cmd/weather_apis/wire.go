@@ -184,13 +184,24 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 		mt = metrics.New(metrics.Options{AppVersion: cfg.App.Version, Cache: c, Upstream: counters, Tokens: tokens, Breaker: brk, Logger: log})
 	}
 	m.metrics = mt
-	res := resources.New(mt.InstrumentUpstream(up), c, resources.Policy{TTL: cfg.Cache.TTL, SWR: cfg.Cache.SWR, StaleIfError: cfg.Cache.StaleIfError,
-		MaxStale: cfg.Cache.MaxStale, NegativeTTL: cfg.Cache.NegativeTTL}, log)
-	if cfg.Cache.ProbeInterval > 0 {
-		pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		m.onClose(cancel)
-		go c.RunProbe(pctx, cfg.Cache.ProbeInterval, schemaProbe(up))
-	}
+	res := resources.New(mt.InstrumentUpstream(up), c, resources.Options{
+		Policy: resources.Policy{TTL: cfg.Cache.TTL, SWR: cfg.Cache.SWR, StaleIfError: cfg.Cache.StaleIfError,
+			MaxStale: cfg.Cache.MaxStale, NegativeTTL: cfg.Cache.NegativeTTL},
+		UpstreamURL: cfg.Upstream.URL,
+		Contract:    resources.ContractOptions{Path: cfg.Upstream.OpenAPIPath, File: cfg.Upstream.OpenAPIFile, Mode: cfg.Upstream.ContractMode},
+		WriteSettle: cfg.Upstream.WriteSettle,
+		Logger:      log,
+	})
+	pctx, cancelProbe := context.WithCancel(context.WithoutCancel(ctx))
+	m.onClose(cancelProbe)
+	go func() {
+		// The published contract is read once at start; the probe re-reads
+		// it every round.
+		if err := res.RefreshContract(pctx); err != nil {
+			log.Warn("cannot read the upstream's published contract; answers are checked by the generic rules only until it can be", "err", err.Error())
+		}
+		c.RunProbe(pctx, cfg.Cache.ProbeInterval, res.ProbeOptions())
+	}()
 	lc := exapp.New(exapp.Options{
 		NC: nc, DisplayName: cfg.App.DisplayName, AppVersion: cfg.App.Version,
 		Capabilities: []string{"farms", "farm_state", "observations", "cache", "diagnostics"},
@@ -218,7 +229,7 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 		return handlers.Deps{}, err
 	}
 	o := ops.New(ops.Deps{Creds: store,
-		AppID: cfg.App.ID, AppVersion: cfg.App.Version, Cache: c, Tokens: tokens, Breaker: brk, Upstream: up,
+		AppID: cfg.App.ID, AppVersion: cfg.App.Version, Cache: c, Reads: res, Tokens: tokens, Breaker: brk, Upstream: up,
 		UpstreamCounters: counters, UpstreamURL: cfg.Upstream.URL, Redis: rdb, RedisKind: redisKind,
 		Lifecycle: lc, Started: time.Now(), Logger: log, LastSigned: m.lastSigned.get,
 	})
@@ -247,7 +258,7 @@ func openAPI(version string) ([]byte, error) {
 	var rs []openapi.Route
 	for _, r := range handlers.Routes() {
 		rs = append(rs, openapi.Route{Name: r.Name, Method: r.Method, Path: r.Path, Access: string(r.Access),
-			Integration: r.Integration, Scope: r.Scope, Cached: r.Cached, Summary: r.Summary})
+			Integration: r.Integration(), Scope: r.Scope, Cached: r.Cached, Summary: r.Summary})
 	}
 	doc, err := openapi.Build(openapi.Info{Title: "weather_apis", Version: version,
 		Description: "Farms, NDVI farm state and weather observations through Nextcloud AppAPI. Every answer is an envelope."}, rs)

@@ -28,6 +28,9 @@ if [ ! -x "$gunicorn" ] || ! "$python" -c 'import django, rest_framework, rest_f
 	echo "run.sh: needs Debian's gunicorn python3-django python3-djangorestframework python3-djangorestframework-simplejwt" >&2
 	exit 3
 fi
+if ! "$python" -c 'import uritemplate' 2>/dev/null; then
+	echo "run.sh: python3-uritemplate missing: GET /api/v1/schema/ (OpenAPI) will answer 503" >&2
+fi
 
 mkdir -p "$(dirname -- "$DRF_DEMO_DB")"
 "$python" "$here/manage.py" migrate --noinput -v 0

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weather-apis/weather_apis/internal/shape"
 	"github.com/weather-apis/weather_apis/internal/testenv"
 )
 
@@ -17,7 +16,7 @@ func benchCache(b *testing.B, l1 time.Duration) (*Cache, Policy, RequestKey, Loa
 	c := mustCache(b, r, clk, func(o *Options) { o.L1TTL = l1 })
 	u := newUpstream(`{"count":2,"next":null,"previous":null,"results":[{"id":1,"name":"a"},{"id":2,"name":"b"}]}`)
 	p, req := policy("farm_list"), reqKey("/api/v1/farms/", "page", "1")
-	p.Validate = shape.FarmList
+	p.Check = pageRules
 	mustGet(b, c, p, req, u)
 	return c, p, req, u.load
 }

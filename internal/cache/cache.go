@@ -25,13 +25,18 @@ type Cache struct {
 	health health
 
 	ctl       atomic.Pointer[ctlState]
+	ctlSeq    atomic.Uint64 // numbers control reads in the order they are sent
 	ctlFlight singleflight.Group
 	ctlAhead  atomic.Bool        // a background re-read of the control hash runs
+	idCheck   atomic.Bool        // check the data set identity before the next control read
+	subOK     atomic.Bool        // the Pub/Sub subscriber is confirmed and alive
 	flight    singleflight.Group // loads, keyed by entry key
 	refreshes sync.Map           // entry keys with a background refresh running
 	pending   pendingOps         // invalidations waiting for Redis
+	shapes    sync.Map           // route -> *shapeRef, this process's copy
+	problems  sync.Map           // route -> *Problem, the last failed answer (diag.go)
 
-	storeScript, releaseScript, leaseScript *redis.Script
+	storeScript, releaseScript, leaseScript, rotateScript, observeScript, driftScript *redis.Script
 
 	bgCtx  context.Context // cancelled by Close
 	cancel context.CancelFunc
@@ -62,16 +67,22 @@ func New(ctx context.Context, o Options) (*Cache, error) {
 		storeScript:   redis.NewScript(storeLua),
 		releaseScript: redis.NewScript(releaseLua),
 		leaseScript:   redis.NewScript(leaseLua),
+		rotateScript:  redis.NewScript(rotateLua),
+		observeScript: redis.NewScript(observeLua),
+		driftScript:   redis.NewScript(driftLua),
 	}
 	c.bgCtx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	warnContextTimeouts(o)
+	c.idCheck.Store(true)
 	if _, err := c.refreshCtl(ctx, nil); err != nil {
 		o.Logger.Warn("cache: redis not reachable at start; requests bypass the cache until it is", "err", err)
 	}
 	c.goBackground(func() { c.flushLoop() })
-	if !o.DisablePubSub {
-		ps := c.rdb.Subscribe(c.bgCtx, c.keys.channel())
-		c.goBackground(func() { c.listen(ps) })
+	c.goBackground(func() { c.identityLoop() })
+	if o.DisablePubSub {
+		c.subOK.Store(true) // L1 is bounded by L1TTL alone, as documented
+	} else {
+		c.goBackground(func() { c.subscribe() })
 	}
 	return c, nil
 }
@@ -142,102 +153,6 @@ func (c *Cache) flushLoop() {
 	}
 }
 
-func (c *Cache) now() time.Time { return c.o.Now() }
-
-// ctlMaxAge is how old the local control snapshot may get.
-func (c *Cache) ctlMaxAge() time.Duration {
-	if c.o.L1TTL > 0 {
-		return c.o.L1TTL
-	}
-	return time.Second
-}
-
-// ctlUsable reports whether snapshot s may still be used at now. In the
-// last quarter of its life it starts one background re-read, so that steady
-// traffic never waits for the control hash.
-func (c *Cache) ctlUsable(s *ctlState, now time.Time) bool {
-	age, maxAge := now.Sub(s.loadedAt), c.ctlMaxAge()
-	if age >= maxAge-maxAge/refreshAhead && !c.health.down() && c.ctlAhead.CompareAndSwap(false, true) {
-		if !c.goBackground(func() {
-			defer c.ctlAhead.Store(false)
-			_, _, _ = c.ctlFlight.Do("ctl", func() (any, error) {
-				rctx, cancel := context.WithTimeout(c.bgCtx, c.o.RedisTimeout)
-				defer cancel()
-				return c.refreshCtl(rctx, nil)
-			})
-		}) {
-			c.ctlAhead.Store(false)
-		}
-	}
-	return age < maxAge
-}
-
-// snapshot returns the control state, re-reading it when older than
-// ctlMaxAge (concurrent callers share one read). It returns the old snapshot
-// (or nil if there is none) when Redis is down.
-func (c *Cache) snapshot(ctx context.Context) *ctlState {
-	s := c.ctl.Load()
-	if s != nil && c.ctlUsable(s, c.now()) {
-		return s
-	}
-	if c.health.down() {
-		return s
-	}
-	ch := c.ctlFlight.DoChan("ctl", func() (any, error) {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.o.RedisTimeout)
-		defer cancel()
-		return c.refreshCtl(rctx, nil)
-	})
-	select {
-	case r := <-ch:
-		if r.Err == nil {
-			return r.Val.(*ctlState)
-		}
-	case <-ctx.Done():
-	}
-	return s
-}
-
-// refreshCtl re-reads the control hash (creating its epoch if needed) after
-// running pre in the same pipeline, and installs the new snapshot.
-func (c *Cache) refreshCtl(ctx context.Context, pre func(p redis.Pipeliner)) (*ctlState, error) {
-	var all *redis.MapStringStringCmd
-	_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSetNX(ctx, c.keys.ctl(), "epoch", randToken())
-		if pre != nil {
-			pre(p)
-		}
-		p.PExpire(ctx, c.keys.ctl(), ctlTTL)
-		all = p.HGetAll(ctx, c.keys.ctl())
-		return nil
-	})
-	if err != nil {
-		c.redisFailed(ctx, err)
-		return nil, err
-	}
-	c.health.ok()
-	return c.install(newCtlState(all.Val(), c.now())), nil
-}
-
-// install makes s the current snapshot unless a newer one (higher change
-// counter, same epoch) is installed already, which happens when a slow read
-// races a change made by this process. It returns the current snapshot.
-func (c *Cache) install(s *ctlState) *ctlState {
-	for {
-		old := c.ctl.Load()
-		if old != nil && old.epoch == s.epoch && s.version < old.version {
-			return old
-		}
-		if c.ctl.CompareAndSwap(old, s) {
-			if old != nil && old.schema != s.schema && old.schema != "" {
-				c.o.Logger.Info("cache: upstream schema version changed; entries of the old version are unreachable",
-					"from", old.schema, "to", s.schema)
-			}
-			return s
-		}
-	}
-}
-
 // randToken is 16 random hex characters (lock tokens, epochs, tombstones).
 func randToken() string {
 	var b [8]byte
@@ -267,11 +182,22 @@ func (h *health) fail(err error) {
 }
 
 // ok records that Redis answered: requests use the cache again at once
-// instead of waiting out the back-off.
-func (h *health) ok() {
+// instead of waiting out the back-off. It reports whether Redis was down.
+func (h *health) ok() bool {
 	if h.wasDown.Load() && h.wasDown.Swap(false) {
 		h.downUntil.Store(0)
 		h.log.Info("cache: redis answers again")
+		return true
+	}
+	return false
+}
+
+// redisOK records that Redis answered; after a failure the next control
+// read first checks that Redis still holds the same data set.
+func (c *Cache) redisOK() {
+	if c.health.ok() {
+		c.idCheck.Store(true)
+		c.expireCtl()
 	}
 }
 

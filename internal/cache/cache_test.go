@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
-	"github.com/weather-apis/weather_apis/internal/shape"
 	"github.com/weather-apis/weather_apis/internal/testenv"
 )
 
@@ -17,7 +16,7 @@ func TestMissThenHit(t *testing.T) {
 	a := mustCache(t, r, clk)
 	u := newUpstream(`{"id":1,"name":"North"}`)
 	p := policy("farm")
-	p.Validate = shape.Farm
+	p.Check = objectRules
 	req := reqKey("/api/v1/farms/1/")
 
 	got := mustGet(t, a, p, req, u)
@@ -62,14 +61,15 @@ func TestEveryKeyHasATTL(t *testing.T) {
 	if _, err := c.Stats(ctx); err != nil {
 		t.Fatal(err)
 	}
-	p := c.NewProbe(func(context.Context) (string, error) { return "1", nil }, time.Minute)
+	p := c.NewProbe(ProbeOptions{Routes: []ProbeRoute{{Policy: policy("farm"), Default: "/f/1"}},
+		Fetch: func(ctx context.Context, _, _ string) (Fetched, error) { return u.load(ctx) }}, time.Minute)
 	if _, _, err := p.Once(ctx); err != nil {
 		t.Fatal(err)
 	}
 	rdb := mustClient(t, r)
 	keys, err := rdb.Keys(ctx, "*").Result()
 	if err != nil || len(keys) < 5 {
-		t.Fatalf("KEYS = %v, %v; want at least entry, tomb, ctl, stats, probe", keys, err)
+		t.Fatalf("KEYS = %v, %v; want at least entry, tomb, ctl, stats, probe, shape", keys, err)
 	}
 	for _, k := range keys {
 		if ttl := rdb.PTTL(ctx, k).Val(); ttl <= 0 {
@@ -189,12 +189,12 @@ func TestNegativeCachingOf404Only(t *testing.T) {
 		{"503", &upstream{err: envelope.New(envelope.CodeUpstreamUnavailable, "down")}, envelope.CodeUpstreamUnavailable},
 		{"400", &upstream{err: envelope.New(envelope.CodeBadRequest, "bad")}, envelope.CodeBadRequest},
 		{"2xx not JSON", &upstream{status: 200, body: "<html>hi</html>"}, envelope.CodeUpstreamBadResponse},
-		{"2xx wrong shape", &upstream{status: 200, body: `{"name":"no id"}`}, envelope.CodeUpstreamBadResponse},
+		{"2xx list where an object is expected", &upstream{status: 200, body: `[{"name":"no id"}]`}, envelope.CodeUpstreamBadResponse},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			pp := p
-			pp.Validate = shape.Farm
+			pp.Check = objectRules
 			req := reqKey("/f/" + tc.name)
 			for range 2 {
 				res, err := c.Get(ctx, pp, req, tc.u.load)

@@ -14,18 +14,30 @@ import (
 
 // entryFormat is the version of the stored record; a change makes old records
 // fail validation (and the envelope format version is in every key).
-const entryFormat = 1
+const entryFormat = 2
 
 // entryMagic starts every stored record: magic, JSON metadata, '\n', body.
-const entryMagic = "WAC1"
+const entryMagic = "WAC2"
 
 // meta is the metadata stored in front of every body.
 type meta struct {
 	Format     int    `json:"f"`
 	Envelope   int    `json:"env"`
 	AppVersion string `json:"app_version"`
-	Schema     string `json:"schema_version"`
-	Route      string `json:"route"`
+	// Versions is the key's version component (schema and contract the
+	// control hash named when the entry was stored).
+	Versions string `json:"versions"`
+	// Schema is the version the answer declared ("" none): its label.
+	Schema string `json:"schema_version"`
+	// Print is the hash of the answer's shape fingerprint ("" for 404s).
+	Print string `json:"print,omitempty"`
+	// Note is a Cache-Status detail kept with the entry (for example a
+	// contract violation found in report mode).
+	Note string `json:"note,omitempty"`
+	// NegGen is the route's NOT_FOUND generation a negative entry was
+	// stored under; a create bumps it.
+	NegGen int64  `json:"neg_gen,omitempty"`
+	Route  string `json:"route"`
 	ReqHash    string `json:"request_key"`
 	Request    string `json:"request"` // normalised path?query, to re-fetch in Verify
 	Gen        string `json:"gen"`
@@ -60,16 +72,16 @@ func encodeEntry(m *meta, body []byte) []byte {
 
 // expect is what a record read under a key must say about itself.
 type expect struct {
-	appVersion, schema, route, reqHash, gen string
-	validate                                func([]byte) (string, error)
+	appVersion, versions, route, reqHash, gen string
 }
 
 // errInvalid marks a record that must be deleted and never served.
 var errInvalid = errors.New("invalid cache entry")
 
 // decodeEntry parses raw and checks it against x: record format, envelope
-// format, metadata, sha256 of the body and, for 2xx bodies, the shape check.
-// Any failure wraps errInvalid with the reason.
+// format, metadata, sha256 of the body and, for 2xx bodies, that the body is
+// JSON. Any failure wraps errInvalid with the reason. (The body passed the
+// route's checks when it was stored; the sha256 proves it is that body.)
 func decodeEntry(raw []byte, x expect) (*entry, error) {
 	rest, ok := bytes.CutPrefix(raw, []byte(entryMagic))
 	if !ok {
@@ -87,7 +99,7 @@ func decodeEntry(raw []byte, x expect) (*entry, error) {
 	switch {
 	case m.Format != entryFormat || m.Envelope != envelope.FormatVersion:
 		return nil, fmt.Errorf("%w: format %d/%d", errInvalid, m.Format, m.Envelope)
-	case m.AppVersion != x.appVersion || m.Schema != x.schema || m.Route != x.route || m.ReqHash != x.reqHash || m.Gen != x.gen:
+	case m.AppVersion != x.appVersion || m.Versions != x.versions || m.Route != x.route || m.ReqHash != x.reqHash || m.Gen != x.gen:
 		return nil, fmt.Errorf("%w: metadata does not match the key", errInvalid)
 	case m.TTL <= 0 || m.StoredAt <= 0:
 		return nil, fmt.Errorf("%w: bad ttl or stored_at", errInvalid)
@@ -98,33 +110,12 @@ func decodeEntry(raw []byte, x expect) (*entry, error) {
 	if hex.EncodeToString(sum[:]) != m.Hash {
 		return nil, fmt.Errorf("%w: body hash mismatch", errInvalid)
 	}
-	if !e.negative() {
-		if err := checkShape(e.body, x.validate, m.Schema); err != nil {
-			return nil, fmt.Errorf("%w: %v", errInvalid, err)
-		}
+	if !e.negative() && !json.Valid(e.body) {
+		return nil, fmt.Errorf("%w: body is not JSON", errInvalid)
 	}
 	e.storedAt = time.UnixMilli(m.StoredAt)
 	e.ttl = time.Duration(m.TTL) * time.Millisecond
 	return e, nil
-}
-
-// checkShape runs the route's shape check on body; a declared version other
-// than schema (when both are known) is a failure too.
-func checkShape(body []byte, validate func([]byte) (string, error), schema string) error {
-	if validate == nil {
-		if !json.Valid(body) {
-			return envelope.New(envelope.CodeUpstreamBadResponse, "The farm service answered with something that is not JSON.")
-		}
-		return nil
-	}
-	v, err := validate(body)
-	if err != nil {
-		return err
-	}
-	if v != "" && schema != "" && v != schema {
-		return envelope.Errorf(envelope.CodeUpstreamBadResponse, "body declares schema version %q, entry %q", v, schema)
-	}
-	return nil
 }
 
 // negativeBody is the stored form of a cached NOT_FOUND.
@@ -147,7 +138,7 @@ func negativeError(body []byte) *envelope.Error {
 	if json.Unmarshal(body, &nb) != nil || nb.Message == "" {
 		nb.Message = "Not found."
 	}
-	e := envelope.New(envelope.CodeNotFound, nb.Message)
+	e := envelope.New(envelope.CodeNotFound, nb.Message).WithOrigin(envelope.SourceCache)
 	if nb.Details != nil {
 		e = e.WithDetails(nb.Details)
 	}

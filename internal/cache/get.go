@@ -77,7 +77,7 @@ func (c *Cache) count(route string, r Result, err error) {
 func (c *Cache) get(ctx context.Context, p Policy, req RequestKey, load Loader) (Result, error) {
 	hash := req.Hash()
 	s := c.snapshot(ctx)
-	if s != nil {
+	if s != nil && !p.Revalidate {
 		now := c.now()
 		if it := c.l1Get(p, req, s, now); it != nil {
 			return hitResult(it.e, it.key, now, false)
@@ -85,6 +85,16 @@ func (c *Cache) get(ctx context.Context, p Policy, req RequestKey, load Loader) 
 	}
 	if s == nil || c.health.down() {
 		return c.bypass(ctx, p, req, load)
+	}
+	if p.Revalidate {
+		key := c.keys.entryKey(s, p.Route, hash)
+		res, err, _ := c.shared(ctx, "reval|"+key, p.LockTTL, func(lctx context.Context) (Result, error) {
+			return c.revalidateNow(lctx, p, req, s, key, load)
+		})
+		if ctx.Err() != nil {
+			return Result{}, envelope.From(ctx.Err())
+		}
+		return res, err
 	}
 	key := c.keys.entryKey(s, p.Route, hash)
 	res, err, leader := c.shared(ctx, key, p.LockTTL, func(lctx context.Context) (Result, error) {
@@ -103,6 +113,9 @@ func (c *Cache) get(ctx context.Context, p Policy, req RequestKey, load Loader) 
 // background re-read when it is in the last part of its L1 life.
 func (c *Cache) l1Get(p Policy, req RequestKey, s *ctlState, now time.Time) *l1Item {
 	it := c.l1.get(p.Route, req.Hash(), s, now)
+	if it != nil && it.e.negative() && it.e.NegGen != s.negs[p.Route] {
+		return nil // a create made the id exist
+	}
 	if it != nil && !it.refreshAt.IsZero() && !now.Before(it.refreshAt) && it.refreshing.CompareAndSwap(false, true) {
 		c.goBackground(func() { c.rereadL1(p, req, it) })
 	}
@@ -120,39 +133,43 @@ func (c *Cache) rereadL1(p Policy, req RequestKey, it *l1Item) {
 		return
 	}
 	now := c.now()
+	seq := c.l1.seq()
 	e, _, err := c.read(c.bgCtx, p, s, req, it.key, now)
 	if err != nil || e == nil || e.negative() != it.e.negative() || now.Sub(e.storedAt) >= e.ttl {
 		return
 	}
-	c.l1.put(p.Route, req.Hash(), it.key, s, e, now)
+	c.l1.put(p.Route, req.Hash(), it.key, s, e, now, seq)
 }
 
 // lookup reads key from Redis and answers fresh, stale (starting one
 // background refresh) or through fill; a Redis failure bypasses.
 func (c *Cache) lookup(ctx context.Context, p Policy, req RequestKey, s *ctlState, key string, load Loader) (Result, error) {
 	now := c.now()
+	seq := c.l1.seq()
 	e, detail, err := c.read(ctx, p, s, req, key, now)
 	if err != nil {
-		return c.direct(ctx, p, load)
+		return c.direct(ctx, p, req, load)
 	}
 	if e != nil {
 		age := now.Sub(e.storedAt)
 		switch {
 		case age < e.ttl:
-			c.l1.put(p.Route, req.Hash(), key, s, e, now)
+			c.l1.put(p.Route, req.Hash(), key, s, e, now, seq)
 			return hitResult(e, key, now, false)
 		case !e.negative() && age-e.ttl <= p.SWR:
-			c.revalidate(ctx, p, req, s, key, load)
+			c.revalidate(ctx, p, req, s, key, load, e)
 			return staleResult(e, key, now, 0, DetailSWR, false), nil
 		case e.negative() || age-e.ttl > p.StaleIfError:
 			e = nil // too old for any use; Redis expiry removes it
 		}
 	}
-	res, err := c.fill(ctx, p, req, s, key, load, e != nil)
+	res, err := c.fill(ctx, p, req, s, key, load, e)
 	switch {
 	case errors.Is(err, errLockedByOther): // another process refreshes; e is set
 		return staleResult(e, key, c.now(), 0, DetailSWR, true), nil
-	case err != nil && e != nil && staleErr(err):
+	case err != nil && e != nil && staleErr(err) && !res.noStale:
+		// stale-if-error, within the same version and shape only: an answer
+		// that showed a new version or shape made e a lie (res.noStale).
 		return staleResult(e, key, c.now(), envelope.StatusFor(envelope.From(err)), DetailStaleIfError, res.Collapsed), nil
 	}
 	if res.Detail == "" {
@@ -165,7 +182,7 @@ func (c *Cache) lookup(ctx context.Context, p Policy, req RequestKey, s *ctlStat
 func hitResult(e *entry, key string, now time.Time, collapsed bool) (Result, error) {
 	r := Result{Body: e.body, Status: e.Status, SchemaVersion: e.Schema, Source: envelope.SourceCache,
 		XCache: XCacheHit, Age: now.Sub(e.storedAt), TTL: e.storedAt.Add(e.ttl).Sub(now), StoredAt: e.storedAt,
-		Collapsed: collapsed, Key: key}
+		Collapsed: collapsed, Key: key, Detail: e.Note, print: e.Print}
 	if e.negative() {
 		r.Body, r.Detail = nil, DetailNegative
 		return r, negativeError(e.body)
@@ -177,7 +194,7 @@ func hitResult(e *entry, key string, now time.Time, collapsed bool) (Result, err
 func staleResult(e *entry, key string, now time.Time, fwdStatus int, detail string, collapsed bool) Result {
 	return Result{Body: e.body, Status: e.Status, SchemaVersion: e.Schema, Source: envelope.SourceStale,
 		XCache: XCacheStale, Age: now.Sub(e.storedAt), TTL: e.storedAt.Add(e.ttl).Sub(now), StoredAt: e.storedAt,
-		Collapsed: collapsed, Key: key, FwdStatus: fwdStatus, Detail: detail}
+		Collapsed: collapsed, Key: key, FwdStatus: fwdStatus, Detail: detail, print: e.Print}
 }
 
 // read fetches key and its tombstone in one round trip and validates the
@@ -185,6 +202,12 @@ func staleResult(e *entry, key string, now time.Time, fwdStatus int, detail stri
 // deleted, counted and reported as (nil, DetailInvalid, nil); err is a Redis
 // failure (already recorded).
 func (c *Cache) read(ctx context.Context, p Policy, s *ctlState, req RequestKey, key string, now time.Time) (*entry, string, error) {
+	e, _, detail, err := c.readTomb(ctx, p, s, req, key, now)
+	return e, detail, err
+}
+
+// readTomb is read that also returns the tombstone value.
+func (c *Cache) readTomb(ctx context.Context, p Policy, s *ctlState, req RequestKey, key string, now time.Time) (*entry, string, string, error) {
 	rctx, cancel := context.WithTimeout(ctx, c.o.RedisTimeout)
 	defer cancel()
 	var val, tomb *redis.StringCmd
@@ -195,14 +218,39 @@ func (c *Cache) read(ctx context.Context, p Policy, s *ctlState, req RequestKey,
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		c.redisFailed(ctx, err)
-		return nil, "", err
+		return nil, "", "", err
 	}
-	c.health.ok()
+	c.redisOK()
 	raw, err := val.Bytes()
 	if err != nil {
-		return nil, "", nil // redis.Nil: a miss
+		return nil, tomb.Val(), "", nil // redis.Nil: a miss
 	}
-	return c.check(rctx, p, s, req, key, raw, tomb.Val(), now)
+	e, detail, err := c.check(rctx, p, s, req, key, raw, tomb.Val(), now)
+	return e, tomb.Val(), detail, err
+}
+
+// revalidateNow answers a request whose client asked for a fresh answer
+// (Policy.Revalidate): the upstream is asked whatever the entry's age, the
+// answer replaces the entry (compared strictly with it, as the same request
+// answered again) and is served as a MISS. When the upstream fails, an
+// entry of the same version and shape that is within the stale-if-error
+// window is served, labelled.
+func (c *Cache) revalidateNow(ctx context.Context, p Policy, req RequestKey, s *ctlState, key string, load Loader) (Result, error) {
+	now := c.now()
+	e, tomb, _, err := c.readTomb(ctx, p, s, req, key, now)
+	if err != nil {
+		return c.direct(ctx, p, req, load)
+	}
+	c.l1.drop(p.Route, req.Hash())
+	res, err := c.loadAndStore(ctx, p, req, s, key, tomb, load, e)
+	if err != nil && e != nil && !e.negative() && staleErr(err) && !res.noStale &&
+		now.Sub(e.storedAt)-e.ttl <= p.StaleIfError {
+		return staleResult(e, key, c.now(), envelope.StatusFor(envelope.From(err)), DetailStaleIfError, false), nil
+	}
+	if res.Detail == "" {
+		res.Detail = DetailRevalidated
+	}
+	return res, err
 }
 
 // check validates raw read under key; see read.
@@ -210,6 +258,9 @@ func (c *Cache) check(ctx context.Context, p Policy, s *ctlState, req RequestKey
 	e, err := decodeEntry(raw, c.expect(p, s, req.Hash()))
 	if err == nil && e.Tomb != tomb {
 		return nil, "", nil // invalidated after it was stored: a plain miss
+	}
+	if err == nil && e.negative() && e.NegGen != s.negs[p.Route] {
+		return nil, "", nil // a NOT_FOUND from before a create: a plain miss
 	}
 	if err == nil && e.storedAt.After(now.Add(time.Minute)) {
 		err = errors.New("stored_at is in the future")
@@ -226,8 +277,7 @@ func (c *Cache) check(ctx context.Context, p Policy, s *ctlState, req RequestKey
 }
 
 func (c *Cache) expect(p Policy, s *ctlState, hash string) expect {
-	return expect{appVersion: c.o.AppVersion, schema: s.schema, route: p.Route, reqHash: hash,
-		gen: s.gen(p.Route), validate: p.Validate}
+	return expect{appVersion: c.o.AppVersion, versions: s.versionTok, route: p.Route, reqHash: hash, gen: s.gen(p.Route)}
 }
 
 // staleErr reports whether a loader error allows stale-if-error: upstream

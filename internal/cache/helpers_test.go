@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/jsonshape"
 	"github.com/weather-apis/weather_apis/internal/testenv"
 )
 
@@ -136,8 +137,21 @@ func (u *upstream) load(ctx context.Context) (Fetched, error) {
 	if err != nil {
 		return Fetched{}, err
 	}
-	return Fetched{Status: status, Body: []byte(body), SchemaVersion: version}, nil
+	// As the real loader does: the declared version is read before anything else.
+	v, _, _ := jsonshape.Declared(version, []byte(body))
+	return Fetched{Status: status, Body: []byte(body), SchemaVersion: v, Header: version}, nil
 }
+
+// rules returns a Policy.Check applying the generic rules r.
+func rules(r jsonshape.Rules) func(Fetched) (string, error) {
+	return func(f Fetched) (string, error) { return "", r.Check(f.Header, f.Body) }
+}
+
+var (
+	objectRules = rules(jsonshape.Rules{Kind: jsonshape.Object})
+	pageRules   = rules(jsonshape.Rules{Kind: jsonshape.Page})
+	schemaRules = rules(jsonshape.Rules{Kind: jsonshape.Object, RequireVersion: true})
+)
 
 // policy is a route policy for tests: 60 s fresh, no jitter, no staleness.
 func policy(route string) Policy {

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -56,45 +55,76 @@ func (c *Cache) Flush(ctx context.Context) error {
 	return c.retrying(ctx, pendingOp{all: true})
 }
 
-// ObserveSchemaVersion records that the upstream now answers with schema
-// version v. When v differs from the current version, the version in Redis
-// changes, so every entry of the old version is unreachable at once in every
-// process (the version is part of each key). "" is ignored.
-func (c *Cache) ObserveSchemaVersion(ctx context.Context, v string) error {
-	if s := c.ctl.Load(); v == "" || s != nil && s.schema == v {
-		return nil
+// InvalidateNegatives makes the cached NOT_FOUND answers of route
+// unreachable (a create made an id exist that may have been cached as
+// missing). Errors as for Invalidate.
+func (c *Cache) InvalidateNegatives(ctx context.Context, route string) error {
+	if !safeName(route, 64) {
+		return envelope.Errorf(envelope.CodeBadRequest, "cache route %q is not a valid name", route)
 	}
-	_, err := c.observe(ctx, v)
-	return err
+	c.stats.inc(route, cInvalidations)
+	return c.retrying(ctx, pendingOp{route: route, negatives: true})
 }
 
-func (c *Cache) observe(ctx context.Context, v string) (*ctlState, error) {
-	rctx, cancel := context.WithTimeout(ctx, c.o.RedisTimeout)
-	defer cancel()
-	s, err := c.refreshCtl(rctx, func(p redis.Pipeliner) {
-		p.HSet(rctx, c.keys.ctl(), "schema", v)
-		p.HIncrBy(rctx, c.keys.ctl(), "v", 1)
-		p.Publish(rctx, c.keys.channel(), "s")
+// WriteUncertain handles a write whose outcome is unknown (it timed out or
+// the connection broke: it may still land upstream later). For d, answers
+// of routes are not stored by any process (a read in that window could
+// re-cache the old data just before the write commits); when d has passed,
+// the routes are invalidated once more. d should be the upstream's own
+// request timeout. Errors as for Invalidate.
+func (c *Cache) WriteUncertain(ctx context.Context, routes []string, d time.Duration) error {
+	until := time.Now().Add(d).UnixMilli()
+	var first error
+	for _, route := range routes {
+		if !safeName(route, 64) {
+			return envelope.Errorf(envelope.CodeBadRequest, "cache route %q is not a valid name", route)
+		}
+		if err := c.retrying(ctx, pendingOp{route: route, pendUntil: until}); err != nil && first == nil {
+			first = err
+		}
+	}
+	c.goBackground(func() {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-c.bgCtx.Done():
+			return
+		case <-t.C:
+		}
+		for _, route := range routes {
+			_ = c.InvalidateRoute(c.bgCtx, route)
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	c.l1.dropRoute("")
-	return s, nil
+	return first
 }
 
-// pendingOp is one invalidation: request tombstones, a route bump or a
-// global bump.
+// pendLua sets ctl field ARGV[1] to ARGV[2] unless it holds a later time.
+const pendLua = `local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if cur < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1`
+
+// pendingOp is one invalidation: request tombstones, a route bump, a
+// global bump, a bump of a route's NOT_FOUND generation, or a write lease.
 type pendingOp struct {
 	route      string
 	hashes     []string
 	wholeRoute bool
 	all        bool
+	negatives  bool
+	pendUntil  int64 // unix ms: answers of route are not stored until then
 }
 
 // apply runs op against Redis in one round trip.
 func (c *Cache) apply(ctx context.Context, op pendingOp) error {
-	if !op.all && !op.wholeRoute {
+	if op.pendUntil != 0 {
+		_, err := c.refreshCtl(ctx, func(p redis.Pipeliner) {
+			p.Eval(ctx, pendLua, []string{c.keys.ctl()}, "w:"+op.route, op.pendUntil)
+			p.HIncrBy(ctx, c.keys.ctl(), "v", 1)
+			p.Publish(ctx, c.keys.channel(), "w "+op.route)
+		})
+		return err
+	}
+	if !op.all && !op.wholeRoute && !op.negatives {
 		s := c.ctl.Load()
 		_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, h := range op.hashes {
@@ -112,8 +142,11 @@ func (c *Cache) apply(ctx context.Context, op pendingOp) error {
 		return err
 	}
 	field, msg := "g", "g"
-	if op.wholeRoute {
+	switch {
+	case op.wholeRoute:
 		field, msg = "r:"+op.route, "r "+op.route
+	case op.negatives:
+		field, msg = "n:"+op.route, "n "+op.route
 	}
 	_, err := c.refreshCtl(ctx, func(p redis.Pipeliner) {
 		p.HIncrBy(ctx, c.keys.ctl(), field, 1)
@@ -193,38 +226,83 @@ func (c *Cache) retryLoop() {
 	}
 }
 
-// listen applies invalidations published by any process until Close. After
-// every (re)subscription L1 is dropped, since messages may have been lost.
+// Pub/Sub health: a subscriber connection can die silently (half-open), and
+// a message sent while it reconnects is lost. The subscriber therefore
+// pings every subPing and is replaced when nothing (message or pong) arrived
+// for subDead; while it is not confirmed, L1 is off (dropped, and nothing is
+// copied into it), so a lost invalidation can never be served from L1. On
+// every (re)subscription L1 starts empty and the control hash is re-read.
+const (
+	subPing = 500 * time.Millisecond
+	subDead = 3 * subPing
+)
+
+// subscribe keeps one healthy subscription until Close.
+func (c *Cache) subscribe() {
+	for c.bgCtx.Err() == nil {
+		ps := c.rdb.Subscribe(c.bgCtx, c.keys.channel())
+		c.listen(ps)
+		_ = ps.Close()
+		c.subOK.Store(false)
+		c.l1.disable()
+		t := time.NewTimer(100 * time.Millisecond)
+		select {
+		case <-c.bgCtx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// listen applies invalidations published by any process until the
+// subscription fails or goes quiet for subDead, or Close.
 func (c *Cache) listen(ps *redis.PubSub) {
 	stop := context.AfterFunc(c.bgCtx, func() { _ = ps.Close() })
 	defer stop()
-	for {
-		msg, err := ps.Receive(c.bgCtx)
-		if err != nil {
-			if c.bgCtx.Err() != nil || errors.Is(err, redis.ErrClosed) {
-				return
-			}
-			t := time.NewTimer(200 * time.Millisecond)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		t := time.NewTicker(subPing)
+		defer t.Stop()
+		for {
 			select {
-			case <-c.bgCtx.Done():
-				t.Stop()
+			case <-done:
 				return
 			case <-t.C:
 			}
-			continue
+			ctx, cancel := context.WithTimeout(c.bgCtx, subPing)
+			_ = ps.Ping(ctx)
+			cancel()
+		}
+	}()
+	for {
+		msg, err := ps.ReceiveTimeout(c.bgCtx, subDead)
+		if err != nil {
+			if c.bgCtx.Err() == nil {
+				c.o.Logger.Debug("cache: invalidation subscriber lost; L1 is off until it is back", "err", err)
+			}
+			return
 		}
 		switch m := msg.(type) {
 		case *redis.Subscription:
-			c.l1.dropRoute("")
-			c.expireCtl()
+			if m.Kind == "subscribe" {
+				c.l1.dropRoute("")
+				c.expireCtl()
+				c.l1.enable()
+				c.subOK.Store(true)
+			}
 		case *redis.Message:
 			c.onMessage(m.Payload)
+		case *redis.Pong:
 		}
 	}
 }
 
 // onMessage applies one published invalidation: "k <route> <hash>...",
-// "r <route>", "g" (flush) or "s" (schema change).
+// "r <route>" (route flush or drift), "n <route>" (NOT_FOUNDs), "w <route>"
+// (write lease), "g" (flush), "s" (schema or contract change), "e" (epoch
+// rotated).
 func (c *Cache) onMessage(payload string) {
 	f := strings.Fields(payload)
 	if len(f) == 0 {
@@ -242,6 +320,8 @@ func (c *Cache) onMessage(payload string) {
 		if len(f) == 2 {
 			c.l1.dropRoute(f[1])
 		}
+	case "n", "w":
+		// L1 items of the route are checked against the new snapshot.
 	default:
 		c.l1.dropRoute("")
 	}

@@ -3,6 +3,7 @@ package cache
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"net/url"
 	"strconv"
 	"strings"
@@ -77,18 +78,21 @@ func secretParam(name string) bool {
 // keyspace builds every key of one app; see the package doc for the layout.
 type keyspace struct {
 	app   string // "wa:<app>:"
+	ctrl  string // "wa:{<app>}:": control keys share one Cluster slot
 	entry string // "wa:<app>:<ver>:e<fmt>:"
 }
 
 func newKeyspace(appID, appVersion string) keyspace {
-	app := "wa:" + sanitize(appID) + ":"
-	return keyspace{app: app, entry: app + sanitize(appVersion) + ":e" + strconv.Itoa(envelope.FormatVersion) + ":"}
+	app := sanitize(appID)
+	return keyspace{app: "wa:" + app + ":", ctrl: "wa:{" + app + "}:",
+		entry: "wa:" + app + ":" + sanitize(appVersion) + ":e" + strconv.Itoa(envelope.FormatVersion) + ":"}
 }
 
-func (k keyspace) ctl() string     { return k.app + "ctl" }
-func (k keyspace) stats() string   { return k.app + "stats" }
-func (k keyspace) probe() string   { return k.app + "probe" }
-func (k keyspace) channel() string { return k.app + "inv" }
+func (k keyspace) ctl() string               { return k.ctrl + "ctl" }
+func (k keyspace) shape(route string) string { return k.ctrl + "shape:" + route }
+func (k keyspace) probe() string             { return k.ctrl + "probe" }
+func (k keyspace) stats() string             { return k.app + "stats" }
+func (k keyspace) channel() string           { return k.app + "inv" }
 
 // tag is the Redis Cluster hash tag of one request.
 func tag(route, hash string) string { return "{" + route + ":" + hash + "}" }
@@ -97,16 +101,16 @@ func (k keyspace) tomb(route, hash string) string { return k.app + "tomb:" + tag
 
 // entryKey is the key of (route, hash) under control state s.
 func (k keyspace) entryKey(s *ctlState, route, hash string) string {
-	return k.entry + "s" + s.schemaTok + ":" + s.gen(route) + ":" + route + ":" + tag(route, hash)
+	return k.entry + s.versionTok + ":" + s.gen(route) + ":" + route + ":" + tag(route, hash)
 }
 
 // routePattern is the SCAN pattern of the reachable entries of route under s
-// ("" = every route of the current schema, epoch and global generation).
+// ("" = every route of the current versions, epoch and global generation).
 func (k keyspace) routePattern(s *ctlState, route string) string {
 	if route == "" {
-		return k.entry + "s" + s.schemaTok + ":" + s.epoch + "." + strconv.FormatInt(s.global, 10) + ".*"
+		return k.entry + s.versionTok + ":" + s.genBase + "*"
 	}
-	return k.entry + "s" + s.schemaTok + ":" + s.gen(route) + ":" + route + ":{*"
+	return k.entry + s.versionTok + ":" + s.gen(route) + ":" + route + ":{*"
 }
 
 func lockKey(entryKey string) string { return entryKey + ":lock" }
@@ -122,38 +126,73 @@ func sanitize(s string) string {
 }
 
 // ctlState is a snapshot of the control hash: what makes a key reachable.
-// Fields: epoch, g (global generation), r:<route> (route generations),
-// schema, v (change counter).
+// Fields of the hash:
+//
+//	epoch      random per life of the data set (rotated when Redis lost data)
+//	rid        identity of the data set (the masters' run_ids), see identity.go
+//	g          global generation: Flush, and every schema or contract change
+//	r:<route>  route generation: InvalidateRoute, shape drift
+//	n:<route>  generation of the route's cached NOT_FOUND answers
+//	w:<route>  unix ms until which answers of the route are not stored
+//	           (a write whose outcome is unknown may still land)
+//	schema     upstream schema version ("" unknown)
+//	sn         counter of schema changes (compare-and-set of observe)
+//	contract   hash of the upstream's published contract ("" none)
+//	cn         counter of contract changes
+//	v          change counter: never install an older snapshot
 type ctlState struct {
-	epoch     string           // random per life of the control hash
-	global    int64            // bumped by Flush
-	routes    map[string]int64 // bumped by InvalidateRoute
-	version   int64            // bumped by every change, to never install an older snapshot
-	schema    string           // current upstream schema version ("" unknown)
-	schemaTok string           // schema as a key component
-	genBase   string           // "<epoch>.<global>."
-	gens      map[string]string
-	loadedAt  time.Time
+	epoch       string
+	rid         string
+	global      int64
+	routes      map[string]int64
+	negs        map[string]int64
+	pending     map[string]int64 // w:<route>, unix ms
+	version     int64
+	schema      string
+	schemaSeq   int64
+	contract    string
+	contractSeq int64
+	versionTok  string // "s<schema>.c<contract>" as a key component
+	genBase     string // "<epoch>.<global>."
+	gens        map[string]string
+	loadedAt    time.Time
+	// seq orders snapshots by when their read was sent (see install).
+	seq uint64
 }
 
 func newCtlState(fields map[string]string, now time.Time) *ctlState {
-	s := &ctlState{epoch: sanitize(fields["epoch"]), routes: map[string]int64{}, schema: fields["schema"],
-		gens: map[string]string{}, loadedAt: now}
+	s := &ctlState{epoch: sanitize(fields["epoch"]), rid: fields["rid"], routes: map[string]int64{},
+		negs: map[string]int64{}, pending: map[string]int64{}, schema: fields["schema"],
+		contract: fields["contract"], gens: map[string]string{}, loadedAt: now}
 	s.global, _ = strconv.ParseInt(fields["g"], 10, 64)
 	s.version, _ = strconv.ParseInt(fields["v"], 10, 64)
-	s.schemaTok = "-"
-	if s.schema != "" {
-		s.schemaTok = sanitize(s.schema)
+	s.schemaSeq, _ = strconv.ParseInt(fields["sn"], 10, 64)
+	s.contractSeq, _ = strconv.ParseInt(fields["cn"], 10, 64)
+	s.versionTok = "s-.c-"
+	if s.schema != "" || s.contract != "" {
+		s.versionTok = "s" + tokOr(s.schema) + ".c" + tokOr(s.contract)
 	}
 	s.genBase = s.epoch + "." + strconv.FormatInt(s.global, 10) + "."
 	for f, v := range fields {
-		if route, ok := strings.CutPrefix(f, "r:"); ok {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			s.routes[route] = n
-			s.gens[route] = s.genBase + strconv.FormatInt(n, 10)
+		n, _ := strconv.ParseInt(v, 10, 64)
+		switch {
+		case strings.HasPrefix(f, "r:"):
+			s.routes[f[2:]] = n
+			s.gens[f[2:]] = s.genBase + strconv.FormatInt(n, 10)
+		case strings.HasPrefix(f, "n:"):
+			s.negs[f[2:]] = n
+		case strings.HasPrefix(f, "w:"):
+			s.pending[f[2:]] = n
 		}
 	}
 	return s
+}
+
+func tokOr(v string) string {
+	if v == "" {
+		return "-"
+	}
+	return sanitize(v)
 }
 
 // gen is the generation component of route's keys.
@@ -164,7 +203,44 @@ func (s *ctlState) gen(route string) string {
 	return s.genBase + "0"
 }
 
+// withRouteGen returns a copy of s in which route's generation is n (the
+// state right after this process bumped it).
+func (s *ctlState) withRouteGen(route string, n int64) *ctlState {
+	cp := *s
+	cp.routes, cp.gens = maps.Clone(s.routes), maps.Clone(s.gens)
+	cp.routes[route] = n
+	cp.gens[route] = s.genBase + strconv.FormatInt(n, 10)
+	return &cp
+}
+
 // sameGen reports whether s and o make the same keys for route.
 func (s *ctlState) sameGen(o *ctlState, route string) bool {
-	return s == o || s.epoch == o.epoch && s.global == o.global && s.schema == o.schema && s.routes[route] == o.routes[route]
+	return s == o || s.epoch == o.epoch && s.global == o.global && s.versionTok == o.versionTok && s.routes[route] == o.routes[route]
+}
+
+// writePending reports whether answers of route must not be stored at now.
+func (s *ctlState) writePending(route string, now time.Time) bool {
+	until, ok := s.pending[route]
+	return ok && now.UnixMilli() < until
+}
+
+// SplitRequest parses a normalised request (RequestKey.String) back into
+// its path and query.
+func SplitRequest(s string) (path string, q url.Values, err error) {
+	path, rawq, _ := strings.Cut(s, "?")
+	if rawq != "" {
+		if q, err = url.ParseQuery(rawq); err != nil {
+			return "", nil, err
+		}
+	}
+	return path, q, nil
+}
+
+// parseRequest is the RequestKey of a normalised request.
+func parseRequest(s string) (RequestKey, error) {
+	path, q, err := SplitRequest(s)
+	if err != nil {
+		return RequestKey{}, err
+	}
+	return NewRequestKey(path, q), nil
 }

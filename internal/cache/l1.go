@@ -31,11 +31,21 @@ const refreshAhead = 4 // the last quarter
 // after it was read from (or written to) Redis and never past its fresh life,
 // so an invalidation whose Pub/Sub message is lost is still honoured within
 // L1TTL. Safe for concurrent use.
+//
+// Every drop (one key, a route, everything) increments a drop counter. A
+// caller reads the counter (seq) before it sends a Redis read and hands it
+// to put: if anything was dropped since, the read may have raced the
+// invalidation, so the answer is served but not copied into L1. This keeps
+// an invalidation that arrives while a read is in flight from being undone.
 type l1 struct {
-	mu  sync.RWMutex
-	m   map[l1Key]*l1Item
-	ttl time.Duration
-	max int
+	mu    sync.RWMutex
+	m     map[l1Key]*l1Item
+	ttl   time.Duration
+	max   int
+	drops atomic.Uint64
+	// off is set while nothing guarantees that invalidations reach this
+	// process (the Pub/Sub subscriber is not confirmed); put is refused.
+	off atomic.Bool
 }
 
 func newL1(ttl time.Duration, maxEntries int) *l1 {
@@ -45,8 +55,16 @@ func newL1(ttl time.Duration, maxEntries int) *l1 {
 	return &l1{m: make(map[l1Key]*l1Item), ttl: ttl, max: maxEntries}
 }
 
+// seq is the drop counter to pass to put.
+func (c *l1) seq() uint64 {
+	if c == nil {
+		return 0
+	}
+	return c.drops.Load()
+}
+
 // get returns the item of (route, hash) when it is unexpired at now and was
-// read under control state s (same epoch, generations and schema).
+// read under control state s (same epoch, generations and versions).
 func (c *l1) get(route, hash string, s *ctlState, now time.Time) *l1Item {
 	if c == nil {
 		return nil
@@ -60,9 +78,10 @@ func (c *l1) get(route, hash string, s *ctlState, now time.Time) *l1Item {
 	return it
 }
 
-// put stores e read under key and s at now.
-func (c *l1) put(route, hash, key string, s *ctlState, e *entry, now time.Time) {
-	if c == nil {
+// put stores e read under key and s at now, unless something was dropped
+// since seq was read (see l1) or L1 is off.
+func (c *l1) put(route, hash, key string, s *ctlState, e *entry, now time.Time, seq uint64) {
+	if c == nil || c.off.Load() {
 		return
 	}
 	l1End, freshEnd := now.Add(c.ttl), e.storedAt.Add(e.ttl)
@@ -76,6 +95,10 @@ func (c *l1) put(route, hash, key string, s *ctlState, e *entry, now time.Time) 
 		return
 	}
 	c.mu.Lock()
+	if c.drops.Load() != seq {
+		c.mu.Unlock()
+		return
+	}
 	if len(c.m) >= c.max {
 		c.evictLocked(now)
 	}
@@ -106,6 +129,7 @@ func (c *l1) drop(route, hash string) {
 		return
 	}
 	c.mu.Lock()
+	c.drops.Add(1)
 	delete(c.m, l1Key{route, hash})
 	c.mu.Unlock()
 }
@@ -116,6 +140,7 @@ func (c *l1) dropRoute(route string) {
 		return
 	}
 	c.mu.Lock()
+	c.drops.Add(1)
 	if route == "" {
 		clear(c.m)
 	} else {
@@ -126,4 +151,19 @@ func (c *l1) dropRoute(route string) {
 		}
 	}
 	c.mu.Unlock()
+}
+
+// disable drops everything and refuses puts until enable.
+func (c *l1) disable() {
+	if c == nil {
+		return
+	}
+	c.off.Store(true)
+	c.dropRoute("")
+}
+
+func (c *l1) enable() {
+	if c != nil {
+		c.off.Store(false)
+	}
 }

@@ -49,16 +49,18 @@ func (c *Cache) detach(ctx context.Context, d time.Duration) (context.Context, c
 
 // fill makes the entry of key exist: it takes the cross-process lock and
 // loads, or finds that another process stored the entry meanwhile, or waits
-// for the lock holder (returning errLockedByOther at once when haveStale),
-// and after WaitMax loads without the lock.
-func (c *Cache) fill(ctx context.Context, p Policy, req RequestKey, s *ctlState, key string, load Loader, haveStale bool) (Result, error) {
+// for the lock holder (returning errLockedByOther at once when there is a
+// stale entry prev to serve meanwhile), and after WaitMax loads without the
+// lock.
+func (c *Cache) fill(ctx context.Context, p Policy, req RequestKey, s *ctlState, key string, load Loader, prev *entry) (Result, error) {
+	haveStale := prev != nil
 	lock, token := lockKey(key), randToken()
 	deadline := time.Now().Add(p.WaitMax)
 	for attempt := 0; ; attempt++ {
 		got, tomb, e, err := c.tryLock(ctx, p, s, req, key, lock, token)
 		switch {
 		case err != nil:
-			return c.direct(ctx, p, load)
+			return c.direct(ctx, p, req, load)
 		case e != nil:
 			if got {
 				c.release(ctx, lock, token)
@@ -66,7 +68,7 @@ func (c *Cache) fill(ctx context.Context, p Policy, req RequestKey, s *ctlState,
 			return hitResult(e, key, c.now(), true)
 		case got:
 			defer c.release(ctx, lock, token)
-			return c.loadAndStore(ctx, p, req, s, key, tomb, load)
+			return c.loadAndStore(ctx, p, req, s, key, tomb, load, prev)
 		case haveStale:
 			return Result{}, errLockedByOther
 		}
@@ -75,13 +77,13 @@ func (c *Cache) fill(ctx context.Context, p Policy, req RequestKey, s *ctlState,
 		case ctx.Err() != nil:
 			return Result{}, envelope.From(ctx.Err())
 		case err != nil:
-			return c.direct(ctx, p, load)
+			return c.direct(ctx, p, req, load)
 		case e != nil:
 			return hitResult(e, key, c.now(), true)
 		case !lockGone || attempt >= 3:
 			// The holder is slow or keeps failing: load without the lock; the
 			// tombstone still guards the store.
-			return c.loadAndStore(ctx, p, req, s, key, tomb, load)
+			return c.loadAndStore(ctx, p, req, s, key, tomb, load, prev)
 		}
 		// The holder finished but its entry is not under our key: its load
 		// may have discovered a new schema version and stored under the new
@@ -98,6 +100,7 @@ func (c *Cache) fill(ctx context.Context, p Policy, req RequestKey, s *ctlState,
 func (c *Cache) tryLock(ctx context.Context, p Policy, s *ctlState, req RequestKey, key, lock, token string) (got bool, tomb string, e *entry, err error) {
 	rctx, cancel := context.WithTimeout(ctx, c.o.RedisTimeout)
 	defer cancel()
+	seq := c.l1.seq()
 	var set *redis.BoolCmd
 	var val, tc *redis.StringCmd
 	_, err = c.rdb.Pipelined(rctx, func(pl redis.Pipeliner) error {
@@ -112,19 +115,20 @@ func (c *Cache) tryLock(ctx context.Context, p Policy, s *ctlState, req RequestK
 	}
 	got, tomb = set.Val(), tc.Val()
 	if raw, rerr := val.Bytes(); rerr == nil {
-		e = c.freshEntry(rctx, p, s, req, key, raw, tomb)
+		e = c.freshEntry(rctx, p, s, req, key, raw, tomb, seq)
 	}
 	return got, tomb, e, nil
 }
 
-// freshEntry validates raw and returns it when it is fresh (and puts it in L1).
-func (c *Cache) freshEntry(ctx context.Context, p Policy, s *ctlState, req RequestKey, key string, raw []byte, tomb string) *entry {
+// freshEntry validates raw and returns it when it is fresh (and puts it in
+// L1 unless an invalidation reached this process after seq).
+func (c *Cache) freshEntry(ctx context.Context, p Policy, s *ctlState, req RequestKey, key string, raw []byte, tomb string, seq uint64) *entry {
 	now := c.now()
 	e, _, _ := c.check(ctx, p, s, req, key, raw, tomb, now)
 	if e == nil || now.Sub(e.storedAt) >= e.ttl {
 		return nil
 	}
-	c.l1.put(p.Route, req.Hash(), key, s, e, now)
+	c.l1.put(p.Route, req.Hash(), key, s, e, now, seq)
 	return e
 }
 
@@ -142,6 +146,7 @@ func (c *Cache) waitFor(ctx context.Context, p Policy, s *ctlState, req RequestK
 		}
 		interval = min(interval*2, 50*time.Millisecond)
 		rctx, cancel := context.WithTimeout(ctx, c.o.RedisTimeout)
+		seq := c.l1.seq()
 		var val, tc *redis.StringCmd
 		var ex *redis.IntCmd
 		_, err = c.rdb.Pipelined(rctx, func(pl redis.Pipeliner) error {
@@ -156,7 +161,7 @@ func (c *Cache) waitFor(ctx context.Context, p Policy, s *ctlState, req RequestK
 			return nil, false, err
 		}
 		if raw, rerr := val.Bytes(); rerr == nil {
-			e = c.freshEntry(rctx, p, s, req, key, raw, tc.Val())
+			e = c.freshEntry(rctx, p, s, req, key, raw, tc.Val(), seq)
 		}
 		cancel()
 		if e != nil {
@@ -186,7 +191,7 @@ return 0`
 // it returns at once. At most one refresh per key runs in this process, and
 // the Redis lock makes it one across processes. A foreground lookup of the
 // same key meanwhile finds the lock taken and serves its stale entry.
-func (c *Cache) revalidate(ctx context.Context, p Policy, req RequestKey, s *ctlState, key string, load Loader) {
+func (c *Cache) revalidate(ctx context.Context, p Policy, req RequestKey, s *ctlState, key string, load Loader, prev *entry) {
 	if _, busy := c.refreshes.LoadOrStore(key, struct{}{}); busy {
 		return
 	}
@@ -198,7 +203,7 @@ func (c *Cache) revalidate(ctx context.Context, p Policy, req RequestKey, s *ctl
 		stop := context.AfterFunc(c.bgCtx, cancel)
 		defer stop()
 		_, err, _ := c.shared(bctx, "refresh|"+key, p.LockTTL, func(lctx context.Context) (Result, error) {
-			return c.fill(lctx, p, req, s, key, load, true)
+			return c.fill(lctx, p, req, s, key, load, prev)
 		})
 		if err != nil && !errors.Is(err, errLockedByOther) {
 			c.o.Logger.Debug("cache: background refresh failed", "route", p.Route, "request", req.String(), "err", err)

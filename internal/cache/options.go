@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"time"
 
@@ -96,9 +97,29 @@ type Policy struct {
 	// WaitMax is how long a request waits for another process's load before
 	// loading itself (default 3 s).
 	WaitMax time.Duration
-	// Validate is the route's shape check (see package shape); nil checks
-	// only that the body is JSON.
-	Validate func(body []byte) (schemaVersion string, err error)
+	// Check is the route's check of a 2xx answer before it is served or
+	// stored (the generic rules of internal/jsonshape and, when the upstream
+	// publishes one, its contract). An error refuses the answer; note is a
+	// Cache-Status detail kept with a stored entry (for example a contract
+	// violation reported but not enforced). nil checks only that the body
+	// is JSON.
+	Check func(f Fetched) (note string, err error)
+	// Revalidate: the client asked for a fresh answer (Cache-Control:
+	// no-cache). The upstream is asked (one call per key across this
+	// process); the answer replaces the entry and is compared strictly with
+	// it; if the upstream fails, the entry is served as stale-if-error.
+	Revalidate bool
+}
+
+// check runs p.Check, or only a JSON check without one.
+func (p Policy) check(f Fetched) (string, error) {
+	if p.Check != nil {
+		return p.Check(f)
+	}
+	if !json.Valid(f.Body) {
+		return "", envelope.New(envelope.CodeUpstreamBadResponse, "The farm service answered with something that is not JSON.")
+	}
+	return "", nil
 }
 
 // norm returns p with defaults applied and an error for an unusable policy.
@@ -134,9 +155,16 @@ func (p Policy) norm() (Policy, error) {
 type Fetched struct {
 	Status int
 	Body   []byte
-	// SchemaVersion is what the upstream said (X-Schema-Version); the shape
-	// check's version wins when both are set.
+	// SchemaVersion is the version the answer declares, read by the loader
+	// before anything else (jsonshape.Declared), canonical; "" when none.
 	SchemaVersion string
+	// Header is the raw X-Schema-Version header, for Policy.Check.
+	Header string
+	// Method and Path are the upstream request (path without query), and
+	// Raw the body exactly as the upstream sent it (Body may have been
+	// rewritten by the loader), for Policy.Check.
+	Method, Path string
+	Raw          []byte
 }
 
 // Loader fetches the answer from the upstream. Errors should be

@@ -2,29 +2,89 @@ package cache
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/jsonshape"
 )
 
-// ProbeFunc reads the upstream's current schema version.
-type ProbeFunc func(ctx context.Context) (schemaVersion string, err error)
+// The probe finds upstream changes that no request brings. Each round, one
+// process (the holder of a Redis lease) re-reads, for every cached route,
+// the route's sample (the first request stored in its current generation;
+// for a route without parameters its one request even before anything was
+// stored) exactly as the route's loader would, and:
+//
+//   - records the schema version the answer declares (a new one makes every
+//     older entry unreachable, even if the answer is then refused);
+//   - compares the answer's shape strictly with the sample's (it is the same
+//     request): a renamed, added, removed or retyped member is drift, and the
+//     route's older entries become unreachable;
+//   - runs the route's checks and records the outcome for diagnostics.
+//
+// Rounds run every half interval, so that a change is acted on within one
+// interval of happening, propagation included.
 
-// Probe re-reads the upstream schema version so drift is noticed even when
-// no request brings a new version. Only the process holding the probe lease
-// (a Redis key with a TTL) probes; it renews the lease on each run, and
-// another process takes over within one lease after it stops.
+// ProbeRoute is one route the probe watches.
+type ProbeRoute struct {
+	Policy Policy
+	// Default is the request to re-read while the route has no sample; ""
+	// for routes that need an id or query (nothing to re-read until one of
+	// their answers was stored).
+	Default string
+}
+
+// ProbeFetch re-reads request (a RequestKey.String()) of route from the
+// upstream, as the route's loader would.
+type ProbeFetch func(ctx context.Context, route, request string) (Fetched, error)
+
+// ProbeOptions configure a Probe.
+type ProbeOptions struct {
+	Routes []ProbeRoute
+	Fetch  ProbeFetch
+	// Before runs at the start of every round (the published contract is
+	// re-read there); its error is logged and the round goes on.
+	Before func(ctx context.Context) error
+}
+
+// ProbeRun is the outcome of the last probe of one route.
+type ProbeRun struct {
+	At      time.Time `json:"at"`
+	Request string    `json:"request,omitempty"`
+	// Outcome: ok, drift, refused (the route's checks refused the answer),
+	// error (the upstream failed) or no-sample.
+	Outcome string `json:"outcome"`
+	Version string `json:"schema_version,omitempty"`
+	Print   string `json:"print,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// Probe outcomes.
+const (
+	ProbeOK       = "ok"
+	ProbeDrift    = "drift"
+	ProbeRefused  = "refused"
+	ProbeError    = "error"
+	ProbeNoSample = "no-sample"
+)
+
+// Probe re-reads the upstream so drift is noticed even when no request
+// brings it. Only the process holding the probe lease (a Redis key with a
+// TTL) probes; it renews the lease on each round, and another process takes
+// over within one lease after it stops.
 type Probe struct {
 	c     *Cache
-	fetch ProbeFunc
+	o     ProbeOptions
 	lease time.Duration
 	token string
 }
 
 // NewProbe returns a Probe whose lease lasts lease (at least 1 s).
-func (c *Cache) NewProbe(fetch ProbeFunc, lease time.Duration) *Probe {
-	return &Probe{c: c, fetch: fetch, lease: max(lease, time.Second), token: randToken()}
+func (c *Cache) NewProbe(o ProbeOptions, lease time.Duration) *Probe {
+	return &Probe{c: c, o: o, lease: max(lease, time.Second), token: randToken()}
 }
 
 // leaseLua renews KEYS[1] for ARGV[1] or takes it when free.
@@ -34,42 +94,117 @@ const leaseLua = `if redis.call('GET', KEYS[1]) == ARGV[1] then
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0`
 
-// Once probes if this process holds (or takes) the lease. ran reports
-// whether fetch was called; version is what it returned, already passed to
-// ObserveSchemaVersion. A fetch error is returned as is.
-func (p *Probe) Once(ctx context.Context) (ran bool, version string, err error) {
+// Once runs one round if this process holds (or takes) the lease. ran
+// reports whether it did; runs are the outcomes per route, in order.
+func (p *Probe) Once(ctx context.Context) (ran bool, runs []ProbeRun, err error) {
 	c := p.c
 	rctx, cancel := context.WithTimeout(ctx, c.o.RedisTimeout)
 	held, err := c.leaseScript.Run(rctx, c.rdb, []string{c.keys.probe()}, p.token, p.lease.Milliseconds()).Int()
 	cancel()
 	if err != nil {
 		c.redisFailed(ctx, err)
-		return false, "", err
+		return false, nil, err
 	}
 	if held != 1 {
-		return false, "", nil
+		return false, nil, nil
 	}
 	fctx, cancel := context.WithTimeout(ctx, p.lease)
 	defer cancel()
-	version, err = p.fetch(fctx)
-	if err != nil {
-		return true, "", err
+	if p.o.Before != nil {
+		if err := p.o.Before(fctx); err != nil {
+			c.o.Logger.Warn("cache: probe could not re-read the upstream contract", "err", err)
+		}
 	}
-	return true, version, c.ObserveSchemaVersion(ctx, version)
+	for _, rt := range p.o.Routes {
+		runs = append(runs, p.route(fctx, rt))
+	}
+	return true, runs, nil
 }
 
-// Run probes every interval until ctx ends, then gives the lease up.
+// route probes one route and records the outcome.
+func (p *Probe) route(ctx context.Context, rt ProbeRoute) ProbeRun {
+	c, route := p.c, rt.Policy.Route
+	run := ProbeRun{At: c.now()}
+	defer func() { c.recordProbe(ctx, route, run) }()
+	s := c.snapshot(ctx)
+	if s == nil {
+		run.Outcome, run.Message = ProbeError, "Redis is not reachable."
+		return run
+	}
+	gen := s.gen(route)
+	sm, err := c.sample(ctx, route, gen)
+	if err != nil {
+		run.Outcome, run.Message = ProbeError, "Redis is not reachable."
+		return run
+	}
+	run.Request = rt.Default
+	if sm != nil {
+		run.Request = sm.Request
+	}
+	if run.Request == "" {
+		run.Outcome = ProbeNoSample
+		return run
+	}
+	f, err := p.o.Fetch(ctx, route, run.Request)
+	if err != nil {
+		run.Outcome, run.Message = ProbeError, envelope.From(err).Message
+		return run
+	}
+	run.Version = f.SchemaVersion
+	if f.SchemaVersion != "" && f.SchemaVersion != s.schema {
+		if ns, _, err := c.observe(ctx, s, "schema", f.SchemaVersion); err == nil && ns != nil {
+			s = ns
+		}
+	}
+	_, verr := rt.Policy.check(f)
+	fp, perr := jsonshape.Of(f.Body)
+	if perr == nil {
+		run.Print = fp.Hash()
+	}
+	run.Outcome = ProbeOK
+	if perr == nil && sm != nil && s.gen(route) == gen {
+		if changes := jsonshape.Compare(sm.Print, fp, true); len(changes) > 0 {
+			run.Outcome, run.Message = ProbeDrift, jsonshape.Describe(changes, 6)
+			_, _ = c.recordShape(ctx, route, gen, fp, Sample{Request: run.Request, Print: fp, StoredAt: c.now().UnixMilli()}, true,
+				ShapeDrift{At: c.now(), Cause: "probe", Request: run.Request, Changes: run.Message, From: sm.Print.Hash(), To: fp.Hash()})
+		}
+	}
+	if verr != nil {
+		run.Outcome, run.Message = ProbeRefused, envelope.From(verr).Message
+		if req, err := parseRequest(run.Request); err == nil {
+			c.noteProblem(route, req, verr)
+		}
+	}
+	return run
+}
+
+// recordProbe keeps run as the route's last probe outcome.
+func (c *Cache) recordProbe(ctx context.Context, route string, run ProbeRun) {
+	raw, _ := json.Marshal(run)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.o.RedisTimeout)
+	defer cancel()
+	_, err := c.rdb.Pipelined(rctx, func(p redis.Pipeliner) error {
+		p.HSet(rctx, c.keys.shape(route), "probe", raw)
+		p.PExpire(rctx, c.keys.shape(route), shapeTTL)
+		return nil
+	})
+	if err != nil {
+		c.redisFailed(rctx, err)
+	}
+}
+
+// Run probes every interval/2 until ctx ends, then gives the lease up.
 func (p *Probe) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
+	t := time.NewTicker(max(interval/2, 50*time.Millisecond))
 	defer t.Stop()
 	var lastErr string
 	for {
 		_, _, err := p.Once(ctx)
 		if msg := errString(err); msg != lastErr && ctx.Err() == nil {
 			if err != nil {
-				p.c.o.Logger.Warn("cache: schema probe failed", "err", err)
+				p.c.o.Logger.Warn("cache: probe failed", "err", err)
 			} else {
-				p.c.o.Logger.Info("cache: schema probe works again")
+				p.c.o.Logger.Info("cache: probe works again")
 			}
 			lastErr = msg
 		}
@@ -89,11 +224,11 @@ func (p *Probe) Run(ctx context.Context, interval time.Duration) {
 
 // RunProbe runs a probe with a lease of two intervals until ctx ends; it
 // does nothing when interval is not positive.
-func (c *Cache) RunProbe(ctx context.Context, interval time.Duration, fetch ProbeFunc) {
+func (c *Cache) RunProbe(ctx context.Context, interval time.Duration, o ProbeOptions) {
 	if interval <= 0 {
 		return
 	}
-	c.NewProbe(fetch, 2*interval).Run(ctx, interval)
+	c.NewProbe(o, 2*interval).Run(ctx, interval)
 }
 
 func errString(err error) string {

@@ -22,6 +22,8 @@ const (
 	DetailStaleIfError = "stale-if-error"
 	DetailNegative     = "negative"
 	DetailInvalid      = "invalid-entry" // a stored entry failed validation and was dropped
+	DetailWritePending = "write-pending" // not stored: a write whose outcome is unknown may still land
+	DetailRevalidated  = "revalidated"   // the client asked for a fresh answer (Cache-Control: no-cache)
 )
 
 // cacheName is the cache's name in Cache-Status.
@@ -43,7 +45,14 @@ type Result struct {
 	FwdStatus     int             // status of the upstream call made for this answer (0: none)
 	Stored        bool            // the upstream answer was stored
 	Detail        string          // Cache-Status detail token ("" for none)
+
+	noStale bool   // the answer showed a newer version or shape: never serve the older entry
+	print   string // hash of the answer's shape fingerprint ("" unknown)
 }
+
+// Print is the hash of the answer's shape fingerprint (jsonshape.Print.Hash),
+// "" when unknown (a BYPASS answer, an error).
+func (r Result) Print() string { return r.print }
 
 // CacheStatus renders the RFC 9211 Cache-Status header value, e.g.
 //

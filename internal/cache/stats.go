@@ -25,6 +25,7 @@ const (
 	cCollapsed
 	cNegativeHits
 	cDrift
+	cRotations
 	numCounters
 )
 
@@ -51,6 +52,8 @@ func counterName(c counter) string {
 		return "negative_hits"
 	case cDrift:
 		return "drift"
+	case cRotations:
+		return "epoch_rotations"
 	}
 	return ""
 }
@@ -66,7 +69,8 @@ type Counters struct {
 	Loads              int64 `json:"loads"`               // upstream calls made by the cache
 	Collapsed          int64 `json:"collapsed"`           // answers that waited for another request's load
 	NegativeHits       int64 `json:"negative_hits"`       // cached NOT_FOUND answers
-	Drift              int64 `json:"drift"`               // entries Verify found different and deleted
+	Drift              int64 `json:"drift"`               // shape drifts found, and entries Verify found different
+	EpochRotations     int64 `json:"epoch_rotations"`     // times Redis was found holding an older data set
 }
 
 func (k *Counters) add(c counter, v int64) {
@@ -91,6 +95,8 @@ func (k *Counters) add(c counter, v int64) {
 		k.NegativeHits += v
 	case cDrift:
 		k.Drift += v
+	case cRotations:
+		k.EpochRotations += v
 	}
 }
 
@@ -103,7 +109,14 @@ type Stats struct {
 	// process's alone.
 	Shared        bool   `json:"shared"`
 	SchemaVersion string `json:"schema_version"`
-	Generation    int64  `json:"generation"`
+	// Contract is the hash of the upstream's published contract ("" none).
+	Contract   string `json:"contract"`
+	Generation int64  `json:"generation"`
+	// Epoch identifies the data set the entries belong to.
+	Epoch string `json:"epoch"`
+	// L1 is whether this process copies entries in memory (off while its
+	// invalidation subscriber is not confirmed).
+	L1 bool `json:"l1"`
 }
 
 // FlushRoute is the pseudo-route Flush is counted under.
@@ -237,8 +250,9 @@ func (c *Cache) Stats(ctx context.Context) (Stats, error) {
 		st.Total.addAll(rc)
 	}
 	if s := c.ctl.Load(); s != nil {
-		st.SchemaVersion, st.Generation = s.schema, s.global
+		st.SchemaVersion, st.Contract, st.Generation, st.Epoch = s.schema, s.contract, s.global, s.epoch
 	}
+	st.L1 = c.l1 != nil && !c.l1.off.Load()
 	return st, nil
 }
 
@@ -253,4 +267,5 @@ func (k *Counters) addAll(o Counters) {
 	k.Collapsed += o.Collapsed
 	k.NegativeHits += o.NegativeHits
 	k.Drift += o.Drift
+	k.EpochRotations += o.EpochRotations
 }

@@ -2,12 +2,11 @@ package cache
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"math/rand/v2"
 	"time"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/jsonshape"
 )
 
 // storeLua writes an entry only if the tombstone still has the value read
@@ -29,90 +28,117 @@ func (c *Cache) callLoader(ctx context.Context, route string, load Loader) (Fetc
 	return load(ctx)
 }
 
-// loadAndStore calls the loader and stores what may be stored: 2xx JSON that
-// passes the shape check (fresh life TTL minus jitter, kept for the stale
-// windows), or a NOT_FOUND for NegativeTTL. tomb is the tombstone value read
-// before the load.
-func (c *Cache) loadAndStore(ctx context.Context, p Policy, req RequestKey, s *ctlState, key, tomb string, load Loader) (Result, error) {
+// loadAndStore calls the loader and stores what may be stored. In order:
+//
+//  1. The version the answer declares is a fact before anything is checked:
+//     a new one is recorded (observe) even if the answer is refused below,
+//     and the answer is then stored only under the state its load began
+//     with plus that one change (never in a generation a flush or drift
+//     made meanwhile).
+//  2. The route's checks (Policy.Check): a refused 2xx answer is an error.
+//  3. Its shape is compared with what the route holds (drift.go).
+//  4. 2xx answers are stored for TTL minus jitter (kept for the stale
+//     windows); a NOT_FOUND for NegativeTTL; nothing while a write whose
+//     outcome is unknown may still land (Invalidate's write lease).
+//
+// tomb is the tombstone value read before the load; prev is the older
+// entry of the same request (nil if none). The result's noStale is set when
+// the answer showed that prev is of an older version or shape, so prev must
+// not be served, not even as stale-if-error.
+func (c *Cache) loadAndStore(ctx context.Context, p Policy, req RequestKey, s *ctlState, key, tomb string, load Loader, prev *entry) (Result, error) {
 	f, err := c.callLoader(ctx, p.Route, load)
 	now := c.now()
-	res := Result{Source: envelope.SourceUpstream, XCache: XCacheMiss, Key: key, StoredAt: now, SchemaVersion: s.schema}
+	res := Result{Source: envelope.SourceUpstream, XCache: XCacheMiss, Key: key, StoredAt: now}
 	if err != nil {
 		e := envelope.From(err)
 		res.FwdStatus = envelope.StatusFor(e)
-		if e.Code == envelope.CodeNotFound && p.NegativeTTL > 0 {
+		if e.Code == envelope.CodeNotFound && p.NegativeTTL > 0 && !s.writePending(p.Route, now) {
 			res.Status = 404
-			res.Stored = c.store(ctx, p, req, s, key, tomb, 404, encodeNegative(e), p.NegativeTTL, p.NegativeTTL, now)
+			res.Stored = c.store(ctx, p, req, s, key, tomb, 404, encodeNegative(e), p.NegativeTTL, p.NegativeTTL, now, meta{NegGen: s.negs[p.Route]})
 			if res.Stored {
 				res.TTL = p.NegativeTTL
 			}
 		}
 		return res, err
 	}
-	res.Status, res.Body, res.FwdStatus = f.Status, f.Body, f.Status
-	version, cacheable, err := accept(p, f)
-	if err != nil {
-		res.Body = nil
-		return res, err
-	}
-	if !cacheable {
+	res.Status, res.FwdStatus, res.SchemaVersion = f.Status, f.Status, f.SchemaVersion
+	if f.Status < 200 || f.Status > 299 {
+		res.Body = f.Body
 		return res, nil
 	}
-	if version != "" && version != s.schema {
-		s2, oerr := c.observe(ctx, version)
-		if oerr != nil {
-			res.SchemaVersion = version
-			return res, nil // cannot record the drift: do not store under the old version
+	s, storable := c.observeAnswer(ctx, p, s, f.SchemaVersion, &res)
+	note, verr := p.check(f)
+	res.Detail = note
+	if fp, perr := jsonshape.Of(f.Body); perr == nil && storable {
+		cause := "store"
+		if prev != nil {
+			cause = "refresh"
 		}
-		s, key = s2, c.keys.entryKey(s2, p.Route, req.Hash())
-		res.Key, res.SchemaVersion = key, s.schema
+		var changes []jsonshape.Change
+		s, changes, storable = c.shapeCheck(ctx, p.Route, req, s, fp, prev, cause)
+		if len(changes) > 0 {
+			res.noStale = true
+		}
+		res.print = fp.Hash()
 	}
+	if verr != nil {
+		c.noteProblem(p.Route, req, verr)
+		return res, verr
+	}
+	res.Body = f.Body
+	if cur := c.ctl.Load(); s.writePending(p.Route, now) || cur != nil && cur.writePending(p.Route, now) {
+		res.Detail = DetailWritePending
+		return res, nil
+	}
+	if !storable {
+		return res, nil
+	}
+	key = c.keys.entryKey(s, p.Route, req.Hash())
 	ttl := p.TTL
 	if p.Jitter > 0 {
 		ttl -= rand.N(p.Jitter)
 	}
-	res.Stored = c.store(ctx, p, req, s, key, tomb, f.Status, f.Body, ttl, ttl+p.MaxStale, now)
+	res.Key = key
+	res.Stored = c.store(ctx, p, req, s, key, tomb, f.Status, f.Body, ttl, ttl+p.MaxStale, now,
+		meta{Schema: f.SchemaVersion, Print: res.print, Note: note})
 	if res.Stored {
 		res.TTL = ttl
 	}
 	return res, nil
 }
 
-// accept decides whether f may be stored: 2xx only, JSON, passing the
-// route's shape check. It returns the schema version the answer declares
-// (the shape check's, else the loader's). A 2xx answer that fails is an
-// UPSTREAM_BAD_RESPONSE error.
-func accept(p Policy, f Fetched) (version string, cacheable bool, err error) {
-	if f.Status < 200 || f.Status > 299 {
-		return "", false, nil
+// observeAnswer records the version an answer declares (step 1 of
+// loadAndStore). It returns the state to store under and whether the
+// answer may be stored at all.
+func (c *Cache) observeAnswer(ctx context.Context, p Policy, s *ctlState, v string, res *Result) (*ctlState, bool) {
+	if v == "" || v == s.schema {
+		return s, true
 	}
-	if p.Validate == nil {
-		if !json.Valid(f.Body) {
-			return "", false, envelope.New(envelope.CodeUpstreamBadResponse, "The farm service answered with something that is not JSON.")
-		}
-		return f.SchemaVersion, true, nil
+	res.noStale = true // prev is of another version
+	ns, result, err := c.observe(ctx, s, "schema", v)
+	if err != nil || result == observeOutdated || ns == nil {
+		return s, false
 	}
-	v, err := p.Validate(f.Body)
-	if err != nil {
-		var e *envelope.Error
-		if !errors.As(err, &e) {
-			e = envelope.Wrap(envelope.CodeUpstreamBadResponse, "The farm service answered with an unexpected shape.", err)
-		}
-		return "", false, e
+	// Store under the new state only if the version change is all that
+	// happened since the load began: same epoch, one global bump (the
+	// change) or none (another process recorded the same version), the
+	// same route generation.
+	if ns.schema != v || ns.epoch != s.epoch || ns.routes[p.Route] != s.routes[p.Route] ||
+		ns.contract != s.contract || ns.global-s.global > 1 {
+		return ns, false
 	}
-	if v == "" {
-		v = f.SchemaVersion
-	}
-	return v, true, nil
+	return ns, true
 }
 
 // store writes one record under key if the tombstone is unchanged; fresh is
-// its fresh life, life how long it may be served at all. It reports whether
-// the record was written (and put in L1).
-func (c *Cache) store(ctx context.Context, p Policy, req RequestKey, s *ctlState, key, tomb string, status int, body []byte, fresh, life time.Duration, now time.Time) bool {
-	m := meta{Format: entryFormat, Envelope: envelope.FormatVersion, AppVersion: c.o.AppVersion, Schema: s.schema,
-		Route: p.Route, ReqHash: req.Hash(), Request: req.String(), Gen: s.gen(p.Route), Tomb: tomb, Status: status,
-		StoredAt: now.UnixMilli(), TTL: fresh.Milliseconds()}
+// its fresh life, life how long it may be served at all; m carries the
+// fields that depend on the answer. It reports whether the record was
+// written (and put in L1).
+func (c *Cache) store(ctx context.Context, p Policy, req RequestKey, s *ctlState, key, tomb string, status int, body []byte, fresh, life time.Duration, now time.Time, m meta) bool {
+	m.Format, m.Envelope, m.AppVersion, m.Versions = entryFormat, envelope.FormatVersion, c.o.AppVersion, s.versionTok
+	m.Route, m.ReqHash, m.Request, m.Gen, m.Tomb, m.Status = p.Route, req.Hash(), req.String(), s.gen(p.Route), tomb, status
+	m.StoredAt, m.TTL = now.UnixMilli(), fresh.Milliseconds()
+	seq := c.l1.seq()
 	rec := encodeEntry(&m, body)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.o.RedisTimeout)
 	defer cancel()
@@ -127,15 +153,15 @@ func (c *Cache) store(ctx context.Context, p Policy, req RequestKey, s *ctlState
 		return false
 	}
 	e := &entry{meta: m, body: body, storedAt: time.UnixMilli(m.StoredAt), ttl: fresh}
-	c.l1.put(p.Route, req.Hash(), key, s, e, now)
+	c.l1.put(p.Route, req.Hash(), key, s, e, now, seq)
 	return true
 }
 
 // bypass answers without Redis (it is down or unknown): one loader call per
-// request key in this process, shape-checked, never stored.
+// request key in this process, checked, never stored.
 func (c *Cache) bypass(ctx context.Context, p Policy, req RequestKey, load Loader) (Result, error) {
 	res, err, leader := c.shared(ctx, "bypass|"+p.Route+"|"+req.Hash(), p.LockTTL, func(lctx context.Context) (Result, error) {
-		return c.direct(lctx, p, load)
+		return c.direct(lctx, p, req, load)
 	})
 	if ctx.Err() != nil {
 		return Result{}, envelope.From(ctx.Err())
@@ -145,18 +171,21 @@ func (c *Cache) bypass(ctx context.Context, p Policy, req RequestKey, load Loade
 }
 
 // direct calls the loader and labels the answer BYPASS.
-func (c *Cache) direct(ctx context.Context, p Policy, load Loader) (Result, error) {
+func (c *Cache) direct(ctx context.Context, p Policy, req RequestKey, load Loader) (Result, error) {
 	f, err := c.callLoader(ctx, p.Route, load)
 	res := Result{Source: envelope.SourceUpstream, XCache: XCacheBypass, Detail: DetailRedisDown}
 	if err != nil {
 		res.FwdStatus = envelope.StatusFor(envelope.From(err))
 		return res, err
 	}
-	res.Status, res.FwdStatus = f.Status, f.Status
-	version, _, err := accept(p, f)
-	if err != nil {
-		return res, err
+	res.Status, res.FwdStatus, res.SchemaVersion = f.Status, f.Status, f.SchemaVersion
+	if f.Status >= 200 && f.Status <= 299 {
+		if _, err := p.check(f); err != nil {
+			c.noteProblem(p.Route, req, err)
+			return res, err
+		}
 	}
-	res.Body, res.SchemaVersion = f.Body, version
+	res.Body = f.Body
 	return res, nil
 }
+

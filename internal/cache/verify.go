@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/jsonshape"
 )
 
 // EntryInfo describes one live entry.
@@ -29,6 +30,7 @@ type EntryInfo struct {
 	SchemaVersion string        `json:"schema_version"`
 	Hash          string        `json:"sha256"`
 	Key           string        `json:"key"`
+	Gen           string        `json:"generation"`
 }
 
 // maxListed bounds Entries.
@@ -46,12 +48,12 @@ func (c *Cache) Entries(ctx context.Context, route string) ([]EntryInfo, error) 
 	s, err := c.refreshCtl(rctx, nil)
 	cancel()
 	if err != nil {
-		return nil, envelope.Wrap(envelope.CodeUpstreamUnavailable, "Redis is not reachable.", err)
+		return nil, envelope.Wrap(envelope.CodeStoreUnavailable, "Redis is not reachable.", err)
 	}
 	keys, err := c.scan(ctx, c.keys.routePattern(s, route))
 	if err != nil {
 		c.redisFailed(ctx, err)
-		return nil, envelope.Wrap(envelope.CodeUpstreamUnavailable, "Redis is not reachable.", err)
+		return nil, envelope.Wrap(envelope.CodeStoreUnavailable, "Redis is not reachable.", err)
 	}
 	var out []EntryInfo
 	for start := 0; start < len(keys); start += 100 {
@@ -64,7 +66,7 @@ func (c *Cache) Entries(ctx context.Context, route string) ([]EntryInfo, error) 
 			return nil
 		})
 		if err != nil && !errors.Is(err, redis.Nil) {
-			return nil, envelope.Wrap(envelope.CodeUpstreamUnavailable, "Redis is not reachable.", err)
+			return nil, envelope.Wrap(envelope.CodeStoreUnavailable, "Redis is not reachable.", err)
 		}
 		for i, cmd := range cmds {
 			if info, ok := c.info(s, batch[i], cmd); ok {
@@ -88,12 +90,12 @@ func (c *Cache) info(s *ctlState, key string, cmd *redis.StringCmd) (EntryInfo, 
 		return EntryInfo{}, false
 	}
 	var m meta
-	if json.Unmarshal(rest[:i], &m) != nil || m.Gen != s.gen(m.Route) || m.Schema != s.schema {
+	if json.Unmarshal(rest[:i], &m) != nil || m.Gen != s.gen(m.Route) || m.Versions != s.versionTok {
 		return EntryInfo{}, false
 	}
 	return EntryInfo{Route: m.Route, RequestKey: m.ReqHash, Request: m.Request, Status: m.Status,
 		StoredAt: time.UnixMilli(m.StoredAt), TTL: time.Duration(m.TTL) * time.Millisecond,
-		SchemaVersion: m.Schema, Hash: m.Hash, Key: key}, true
+		SchemaVersion: m.Schema, Hash: m.Hash, Key: key, Gen: m.Gen}, true
 }
 
 // scan returns the keys matching pattern (lock keys excluded) on a single
@@ -139,14 +141,17 @@ type Drift struct {
 	Error              string    `json:"error,omitempty"` // client-safe message of the refetch error
 }
 
-// Refetch reads the current upstream answer for an entry.
-type Refetch func(ctx context.Context, e EntryInfo) (body []byte, schemaVersion string, err error)
+// Refetch reads the current upstream answer for an entry, as the route's
+// loader would (same transformation of the body, version read first).
+type Refetch func(ctx context.Context, e EntryInfo) (Fetched, error)
 
 // Verify compares every reachable 2xx entry with a fresh upstream read
 // (four at a time). An entry whose body differs (as JSON, not byte for byte)
 // or whose schema version differs is deleted, published as invalidated and
-// counted as drift; a different schema version is also observed. Negative
-// entries are not compared.
+// counted as drift; a different schema version is also observed, and a
+// different shape (compared strictly: it is the same request) bumps the
+// route's generation like any shape drift. Negative entries are not
+// compared.
 func (c *Cache) Verify(ctx context.Context, refetch Refetch) ([]Drift, error) {
 	entries, err := c.Entries(ctx, "")
 	if err != nil {
@@ -173,11 +178,12 @@ func (c *Cache) Verify(ctx context.Context, refetch Refetch) ([]Drift, error) {
 
 func (c *Cache) verifyOne(ctx context.Context, e EntryInfo, refetch Refetch) Drift {
 	d := Drift{Entry: e}
-	body, version, err := refetch(ctx, e)
+	f, err := refetch(ctx, e)
 	if err != nil {
 		d.Verdict, d.Error = VerdictError, envelope.From(err).Message
 		return d
 	}
+	body, version := f.Body, f.SchemaVersion
 	sum := sha256.Sum256(body)
 	d.FreshHash, d.FreshSchemaVersion = hex.EncodeToString(sum[:]), version
 	d.Verdict = VerdictSame
@@ -197,23 +203,57 @@ func (c *Cache) verifyOne(ctx context.Context, e EntryInfo, refetch Refetch) Dri
 	if version != "" && version != e.SchemaVersion {
 		_ = c.ObserveSchemaVersion(ctx, version)
 	}
+	c.verifyShape(ctx, e, body)
 	return d
+}
+
+// verifyShape compares the stored body of e with fresh strictly and records
+// drift of the route when their shapes differ.
+func (c *Cache) verifyShape(ctx context.Context, e EntryInfo, fresh []byte) {
+	stored, err := c.storedBody(ctx, e.Key)
+	if err != nil {
+		return
+	}
+	sp, err1 := jsonshape.Of(stored)
+	fp, err2 := jsonshape.Of(fresh)
+	if err1 != nil || err2 != nil {
+		return
+	}
+	changes := jsonshape.Compare(sp, fp, true)
+	if len(changes) == 0 {
+		return
+	}
+	s := c.ctl.Load()
+	if s == nil || e.Gen != s.gen(e.Route) {
+		return
+	}
+	_, _ = c.recordShape(ctx, e.Route, e.Gen, fp, Sample{Request: e.Request, Print: fp, StoredAt: c.now().UnixMilli()}, true,
+		ShapeDrift{At: c.now(), Cause: "verify", Request: e.Request, Changes: jsonshape.Describe(changes, 6), From: sp.Hash(), To: fp.Hash()})
+}
+
+// storedBody returns the body of the record under key.
+func (c *Cache) storedBody(ctx context.Context, key string) ([]byte, error) {
+	raw, err := c.rdb.Get(ctx, key).Bytes()
+	if err != nil {
+		return nil, err
+	}
+	rest, _ := bytes.CutPrefix(raw, []byte(entryMagic))
+	i := bytes.IndexByte(rest, '\n')
+	if i < 0 {
+		return nil, errInvalid
+	}
+	return rest[i+1:], nil
 }
 
 // sameJSON reports whether the stored body of key equals fresh as JSON
 // values (ignoring whitespace and member order).
 func (c *Cache) sameJSON(ctx context.Context, key string, fresh []byte) bool {
-	raw, err := c.rdb.Get(ctx, key).Bytes()
+	stored, err := c.storedBody(ctx, key)
 	if err != nil {
 		return false
 	}
-	rest, _ := bytes.CutPrefix(raw, []byte(entryMagic))
-	i := bytes.IndexByte(rest, '\n')
-	if i < 0 {
-		return false
-	}
 	var a, b any
-	if json.Unmarshal(rest[i+1:], &a) != nil || json.Unmarshal(fresh, &b) != nil {
+	if json.Unmarshal(stored, &a) != nil || json.Unmarshal(fresh, &b) != nil {
 		return false
 	}
 	return reflect.DeepEqual(a, b)

@@ -57,11 +57,11 @@ func TestEntriesAndVerify(t *testing.T) {
 	// fails for the observation list.
 	bodies["/f/1"] = `{"id":1,"name":"renamed"}`
 	bodies["/f/2"] = `{ "name": "b", "id": 2 }`
-	refetch := func(ctx context.Context, e EntryInfo) ([]byte, string, error) {
+	refetch := func(ctx context.Context, e EntryInfo) (Fetched, error) {
 		if e.Route == "observation_list" {
-			return nil, "", envelope.New(envelope.CodeUpstreamTimeout, "The farm service did not answer in time.")
+			return Fetched{}, envelope.New(envelope.CodeUpstreamTimeout, "The farm service did not answer in time.")
 		}
-		return []byte(bodies[e.Request]), "", nil
+		return Fetched{Status: 200, Body: []byte(bodies[e.Request])}, nil
 	}
 	drifts, err := b.Verify(ctx, refetch)
 	if err != nil {
@@ -92,11 +92,16 @@ func TestProbeRunsInOneProcessAtATime(t *testing.T) {
 	a, b := mustCache(t, r, clk), mustCache(t, r, clk)
 	ctx := context.Background()
 	version := "1"
-	fetch := func(context.Context) (string, error) { return version, nil }
-	pa, pb := a.NewProbe(fetch, time.Minute), b.NewProbe(fetch, time.Minute)
+	opts := ProbeOptions{
+		Routes: []ProbeRoute{{Policy: policy("farm_schema"), Default: "/schema"}},
+		Fetch: func(context.Context, string, string) (Fetched, error) {
+			return Fetched{Status: 200, Body: []byte(`{"schema_version":` + version + `}`), SchemaVersion: version}, nil
+		},
+	}
+	pa, pb := a.NewProbe(opts, time.Minute), b.NewProbe(opts, time.Minute)
 
-	if ran, v, err := pa.Once(ctx); !ran || v != "1" || err != nil {
-		t.Fatalf("a.Once = %v %q %v; want ran, 1", ran, v, err)
+	if ran, runs, err := pa.Once(ctx); !ran || len(runs) != 1 || runs[0].Version != "1" || err != nil {
+		t.Fatalf("a.Once = %v %+v %v; want ran, version 1", ran, runs, err)
 	}
 	if ran, _, err := pb.Once(ctx); ran || err != nil {
 		t.Fatalf("b.Once = %v %v; want not ran (a holds the lease)", ran, err)

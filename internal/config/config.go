@@ -81,6 +81,12 @@ type Upstream struct {
 	RetryWaitMin  time.Duration // backoff floor
 	RetryWaitMax  time.Duration // backoff ceiling, >= RetryWaitMin
 	RetryAfterCap time.Duration // longest Retry-After honoured
+	// OpenAPIPath is where the backend publishes its OpenAPI document
+	// ("" = none); OpenAPIFile a local copy an operator gives instead.
+	OpenAPIPath  string
+	OpenAPIFile  string
+	ContractMode string        // "report" or "enforce"
+	WriteSettle  time.Duration // how long a write of unknown outcome may still land, > 0
 }
 
 // Redis selects the cache store. At most one of URL and Addrs is set; both

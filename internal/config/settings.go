@@ -131,6 +131,18 @@ func specTable() []spec {
 		ours("upstream.retry_after_cap", "5s",
 			duration(func(c *Config) *time.Duration { return &c.Upstream.RetryAfterCap }, false),
 			"Longest upstream Retry-After that is honoured before giving up."),
+		ours("upstream.openapi_path", "",
+			str(func(c *Config) *string { return &c.Upstream.OpenAPIPath }, optionalAbsPath),
+			"Upstream path of the backend's OpenAPI document (e.g. /api/v1/schema/); empty: none published."),
+		ours("upstream.openapi_file", "",
+			str(func(c *Config) *string { return &c.Upstream.OpenAPIFile }, noSpace),
+			"A local file with the backend's OpenAPI document, used instead of upstream.openapi_path."),
+		ours("upstream.contract_mode", "report",
+			bind(func(c *Config) *string { return &c.Upstream.ContractMode }, lower(enum("report", "enforce")), identity),
+			"What a violation of the backend's published contract does: report (count and show) or enforce (refuse the answer)."),
+		ours("upstream.write_settle", "60s",
+			duration(func(c *Config) *time.Duration { return &c.Upstream.WriteSettle }, true),
+			"How long a write whose outcome is unknown may still land upstream; nothing it changes is cached meanwhile."),
 
 		// Redis.
 		showWith(redactURL, ours("redis.url", "",

@@ -158,7 +158,7 @@ func (s *Store) Create(ctx context.Context, createdBy string, body []byte) (any,
 		return nil
 	})
 	if err != nil {
-		return nil, envelope.Wrap(envelope.CodeUpstreamUnavailable, "The credential store (Redis) is unavailable.", err).WithStatus(503)
+		return nil, envelope.Wrap(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable.", err)
 	}
 	s.o.Logger.Info("credential created", "credential_id", c.ID, "type", c.Type, "scopes", c.Scopes, "created_by", createdBy)
 	v := c.View(now)
@@ -170,7 +170,7 @@ func (s *Store) Create(ctx context.Context, createdBy string, body []byte) (any,
 func (s *Store) List(ctx context.Context) (any, error) {
 	cs, err := s.all(ctx)
 	if err != nil {
-		return nil, envelope.Wrap(envelope.CodeUpstreamUnavailable, "The credential store (Redis) is unavailable.", err).WithStatus(503)
+		return nil, envelope.Wrap(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable.", err)
 	}
 	now := s.o.Now()
 	out := make([]View, len(cs))
@@ -244,7 +244,7 @@ func (s *Store) Revoke(ctx context.Context, id string) (any, error) {
 	now := s.o.Now()
 	n, err := revokeScript.Run(ctx, s.rdb, []string{s.key(id)}, now.UnixMilli(), s.o.Retention.Milliseconds()).Int()
 	if err != nil {
-		return nil, envelope.Wrap(envelope.CodeUpstreamUnavailable, "The credential store (Redis) is unavailable.", err).WithStatus(503)
+		return nil, envelope.Wrap(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable.", err)
 	}
 	if n == 0 {
 		return nil, notFound(id)
@@ -252,7 +252,7 @@ func (s *Store) Revoke(ctx context.Context, id string) (any, error) {
 	s.invalidate(ctx, id)
 	c, err := s.Get(ctx, id)
 	if err != nil {
-		return nil, envelope.Wrap(envelope.CodeUpstreamUnavailable, "The credential store (Redis) is unavailable.", err).WithStatus(503)
+		return nil, envelope.Wrap(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable.", err)
 	}
 	s.o.Logger.Info("credential revoked", "credential_id", id)
 	return c.View(now), nil
@@ -269,7 +269,7 @@ func (s *Store) Rotate(ctx context.Context, id string) (View, error) {
 	case errors.Is(err, ErrUnknown):
 		return View{}, notFound(id)
 	case err != nil:
-		return View{}, envelope.Wrap(envelope.CodeUpstreamUnavailable, "The credential store (Redis) is unavailable.", err).WithStatus(503)
+		return View{}, envelope.Wrap(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable.", err)
 	case c.Type != TypeIntegrationToken:
 		return View{}, envelope.New(envelope.CodeBadRequest, "Only integration tokens can be rotated; create a new API key and revoke the old one.")
 	}
@@ -287,7 +287,7 @@ func (s *Store) Rotate(ctx context.Context, id string) (View, error) {
 	n, err := rotateScript.Run(ctx, s.rdb, []string{s.key(id)}, old, c.fields()[fHash],
 		ms(c.ExpiresAt), c.ExpiresAt.Add(s.o.Retention).UnixMilli()).Int()
 	if err != nil {
-		return View{}, envelope.Wrap(envelope.CodeUpstreamUnavailable, "The credential store (Redis) is unavailable.", err).WithStatus(503)
+		return View{}, envelope.Wrap(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable.", err)
 	}
 	if n == 0 {
 		return View{}, envelope.New(envelope.CodeBadRequest, "The credential changed while rotating it; try again.")

@@ -31,6 +31,10 @@ const (
 	CodeTimeout             Code = "TIMEOUT"
 	CodeInternal            Code = "INTERNAL"
 	CodeNotImplemented      Code = "NOT_IMPLEMENTED"
+	// CodeStoreUnavailable: weather_apis' own shared store (Redis) cannot
+	// answer, so a request that needs it (credentials, cache
+	// administration) is refused: fail closed, 503, retryable.
+	CodeStoreUnavailable Code = "STORE_UNAVAILABLE"
 )
 
 // StatusOf returns the default HTTP status for code; unknown codes are 500.
@@ -56,7 +60,7 @@ func StatusOf(code Code) int {
 		return http.StatusBadGateway
 	case CodeUpstreamTimeout:
 		return http.StatusGatewayTimeout
-	case CodeTimeout:
+	case CodeTimeout, CodeStoreUnavailable:
 		return http.StatusServiceUnavailable
 	case CodeNotImplemented:
 		return http.StatusNotImplemented
@@ -68,7 +72,7 @@ func StatusOf(code Code) int {
 // retryableByDefault reports whether a client may retry the same request later.
 func retryableByDefault(code Code) bool {
 	switch code {
-	case CodeRateLimited, CodeUpstreamUnavailable, CodeUpstreamTimeout, CodeTimeout:
+	case CodeRateLimited, CodeUpstreamUnavailable, CodeUpstreamTimeout, CodeTimeout, CodeStoreUnavailable:
 		return true
 	}
 	return false
@@ -85,6 +89,11 @@ type Error struct {
 	Details any `json:"details,omitempty"`
 	// Cause is the internal error that led here; never serialised.
 	Cause error `json:"-"`
+	// Origin is who decided this error, for the envelope's "source":
+	// SourceUpstream for an answer the DRF backend gave (a 404, a 400 with
+	// field errors, a 5xx page), SourceCache for a cached NOT_FOUND, and ""
+	// (meaning SourceLocal) for what weather_apis decided itself.
+	Origin Source `json:"-"`
 }
 
 // New returns an *Error with the code's default status and retryability.
@@ -117,6 +126,21 @@ func (e *Error) WithDetails(details any) *Error {
 	c := *e
 	c.Details = details
 	return &c
+}
+
+// WithOrigin returns a copy of e whose envelope names origin as its source.
+func (e *Error) WithOrigin(origin Source) *Error {
+	c := *e
+	c.Origin = origin
+	return &c
+}
+
+// Source is the envelope "source" of e: its Origin, or SourceLocal.
+func (e *Error) Source() Source {
+	if e == nil || e.Origin == "" {
+		return SourceLocal
+	}
+	return e.Origin
 }
 
 func (e *Error) Error() string {

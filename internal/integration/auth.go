@@ -224,8 +224,8 @@ func (a *Authenticator) credential(ctx context.Context, token string) (Principal
 	case errors.Is(err, credentials.ErrRevoked):
 		return p, unauthenticated(ReasonRevoked, "The credential has been revoked.")
 	}
-	e := envelope.Wrap(envelope.CodeUpstreamUnavailable, "The credential store (Redis) is unavailable; the credential could not be checked.", err).
-		WithStatus(http.StatusServiceUnavailable).WithDetails(Details{Reason: ReasonStoreDown})
+	e := envelope.Wrap(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable; the credential could not be checked.", err).
+		WithDetails(Details{Reason: ReasonStoreDown})
 	return p, e
 }
 

@@ -3,12 +3,11 @@ package ops
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"runtime"
 	"time"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
-	"github.com/weather-apis/weather_apis/internal/upstream"
+	"github.com/weather-apis/weather_apis/internal/routetable"
 )
 
 // Layer states. The UI colours them; doctor names the first layer that is
@@ -39,14 +38,19 @@ type Diagnosis struct {
 }
 
 // Diagnose checks every layer live, in request order: AppAPI route, ExApp,
-// Redis, upstream token, upstream, cache.
+// Redis, upstream token, upstream, the upstream's contract, the cache, and
+// last every cached read route exercised through the read path a client
+// takes: it never says "healthy" while a route a client calls fails.
 func (o *Ops) Diagnose(ctx context.Context) (any, error) { return o.diagnose(ctx), nil }
 
 func (o *Ops) diagnose(ctx context.Context) Diagnosis {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	up, upSchema := o.upstreamLayer(ctx)
-	layers := []Layer{o.routeLayer(), o.exappLayer(), o.redisLayer(ctx), o.tokenLayer(ctx), up, o.cacheLayer(ctx, upSchema)}
+	shapes, shapesErr := o.d.Cache.Shapes(ctx, routetable.CachedReads())
+	runs := o.exercise(ctx, shapes)
+	layers := []Layer{o.routeLayer(), o.exappLayer(), o.redisLayer(ctx), o.tokenLayer(ctx), up,
+		o.contractLayer(runs, shapes, shapesErr), o.cacheLayer(ctx, upSchema), o.routesLayer(runs)}
 	d := Diagnosis{Healthy: true, Layers: layers, Checked: time.Now().UTC().Format(time.RFC3339),
 		Verdict: "Every layer is healthy."}
 	for _, l := range layers {
@@ -125,6 +129,8 @@ func (o *Ops) tokenLayer(ctx context.Context) Layer {
 	return l
 }
 
+// upstreamLayer re-reads the route that declares the schema version
+// straight from the upstream (no cache): reachability, latency, version.
 func (o *Ops) upstreamLayer(ctx context.Context) (Layer, string) {
 	l := Layer{Layer: "upstream", State: StateOK, Summary: "The DRF backend answers.", Evidence: map[string]any{"url": o.d.UpstreamURL}}
 	if o.d.Breaker != nil {
@@ -134,9 +140,11 @@ func (o *Ops) upstreamLayer(ctx context.Context) (Layer, string) {
 			l.Evidence["breaker_since"] = since.UTC().Format(time.RFC3339)
 		}
 	}
+	r := versionRoute()
 	start := time.Now()
-	resp, err := o.d.Upstream.Do(ctx, upstream.Request{Method: http.MethodGet, Path: "/api/v1/admin/farms/schema"})
+	f, err := o.d.Reads.Refetch(ctx, r.Name, r.Upstream.Path)
 	l.Evidence["latency_ms"] = time.Since(start).Milliseconds()
+	l.Evidence["checked"] = r.Upstream.Method + " " + r.Upstream.Path
 	if err != nil {
 		e := envelope.From(err)
 		l.State, l.Summary = StateDown, e.Message
@@ -144,20 +152,32 @@ func (o *Ops) upstreamLayer(ctx context.Context) (Layer, string) {
 		l.Advice = "Check WEATHER_APIS_UPSTREAM_URL and the DRF service; cached routes serve stale data (labelled) while it is down."
 		return l, ""
 	}
-	l.Evidence["status"] = resp.Status
-	schema := resp.SchemaVersion
-	if schema == "" {
-		schema = schemaFromBody(resp.Body)
+	l.Evidence["status"] = f.Status
+	l.Evidence["schema_version"] = f.SchemaVersion
+	return l, f.SchemaVersion
+}
+
+// versionRoute is the read route whose answer must declare the schema
+// version (the farm schema), or the first cached read route.
+func versionRoute() routetable.Route {
+	var first routetable.Route
+	for _, name := range routetable.CachedReads() {
+		r, _ := routetable.Lookup(name)
+		if r.Answer.RequireVersion {
+			return r
+		}
+		if first.Name == "" && !r.HasID() {
+			first = r
+		}
 	}
-	l.Evidence["schema_version"] = schema
-	return l, schema
+	return first
 }
 
 func (o *Ops) cacheLayer(ctx context.Context, upSchema string) Layer {
 	l := Layer{Layer: "cache", State: StateOK, Summary: "The cache holds the upstream's current schema version.", Evidence: map[string]any{}}
 	st, err := o.d.Cache.Stats(ctx)
 	if err != nil {
-		l.State, l.Summary = StateDown, "Cache statistics are unavailable."
+		l.State, l.Summary = StateDown, "Cache statistics are unavailable (Redis)."
 		return l
 	}
 	l.Evidence["schema_version"] = st.SchemaVersion
@@ -165,6 +185,7 @@ func (o *Ops) cacheLayer(ctx context.Context, upSchema string) Layer {
 	l.Evidence["shared"] = st.Shared
 	l.Evidence["hits"], l.Evidence["misses"], l.Evidence["stale"] = st.Total.Hits, st.Total.Misses, st.Total.Stale
 	l.Evidence["bypass"], l.Evidence["validation_failures"] = st.Total.Bypass, st.Total.ValidationFailures
+	l.Evidence["drift"], l.Evidence["epoch_rotations"], l.Evidence["l1"] = st.Total.Drift, st.Total.EpochRotations, st.L1
 	if upSchema != "" && st.SchemaVersion != "" && upSchema != st.SchemaVersion {
 		l.State = StateOutdated
 		l.Summary = fmt.Sprintf("The cache was keyed for schema %s but the upstream now serves schema %s.", st.SchemaVersion, upSchema)

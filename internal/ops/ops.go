@@ -6,7 +6,8 @@ package ops
 import (
 	"context"
 	"log/slog"
-	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -14,6 +15,7 @@ import (
 	"github.com/weather-apis/weather_apis/internal/cache"
 	"github.com/weather-apis/weather_apis/internal/envelope"
 	"github.com/weather-apis/weather_apis/internal/resources"
+	"github.com/weather-apis/weather_apis/internal/routetable"
 	"github.com/weather-apis/weather_apis/internal/token"
 	"github.com/weather-apis/weather_apis/internal/upstream"
 )
@@ -25,6 +27,15 @@ type Cache interface {
 	InvalidateRoute(ctx context.Context, route string) error
 	Verify(ctx context.Context, refetch cache.Refetch) ([]cache.Drift, error)
 	ObserveSchemaVersion(ctx context.Context, v string) error
+	Shapes(ctx context.Context, routes []string) ([]cache.RouteShape, error)
+}
+
+// Reads is the read path a client takes and the upstream re-read of the
+// read routes (internal/resources.Service).
+type Reads interface {
+	Read(ctx context.Context, route string, p resources.Params) (resources.Answer, error)
+	Refetch(ctx context.Context, route, request string) (cache.Fetched, error)
+	Contract() resources.ContractStatus
 }
 
 // Tokens reports on the shared DRF token.
@@ -60,6 +71,7 @@ type Deps struct {
 	Creds             Credentials
 	AppID, AppVersion string
 	Cache             Cache
+	Reads             Reads
 	Tokens            Tokens
 	Breaker           Breaker
 	Upstream          Upstream
@@ -91,6 +103,8 @@ type StatsReport struct {
 	Cache    cache.Stats               `json:"cache"`
 	Upstream upstream.CountersSnapshot `json:"upstream"`
 	Token    token.Counters            `json:"token"`
+	// CachedRoutes names every cached route (the names a flush takes).
+	CachedRoutes []string `json:"cached_routes"`
 	// Scope says which numbers are cluster-wide and which per process.
 	Scope string `json:"scope"`
 }
@@ -101,9 +115,9 @@ func (o *Ops) Stats(ctx context.Context) (any, error) { return o.stats(ctx) }
 func (o *Ops) stats(ctx context.Context) (StatsReport, error) {
 	st, err := o.d.Cache.Stats(ctx)
 	if err != nil {
-		return StatsReport{}, envelope.Wrap(envelope.CodeInternal, "Cache statistics are unavailable.", err)
+		return StatsReport{}, envelope.Wrap(envelope.CodeStoreUnavailable, "Cache statistics are unavailable.", err)
 	}
-	r := StatsReport{Cache: st, Token: o.d.Tokens.Counters(),
+	r := StatsReport{Cache: st, CachedRoutes: routetable.CachedReads(), Token: o.d.Tokens.Counters(),
 		Scope: "cache counters are summed over every process sharing Redis; upstream and token counters are this process's"}
 	if o.d.UpstreamCounters != nil {
 		r.Upstream = o.d.UpstreamCounters.Snapshot()
@@ -120,20 +134,17 @@ type FlushReport struct {
 func (o *Ops) Flush(ctx context.Context, route string) (any, error) {
 	if route == "" || route == "all" {
 		if err := o.d.Cache.Flush(ctx); err != nil {
-			return nil, envelope.Wrap(envelope.CodeUpstreamUnavailable, "Redis did not accept the flush.", err).WithStatus(http.StatusServiceUnavailable)
+			return nil, envelope.Wrap(envelope.CodeStoreUnavailable, "Redis did not accept the flush.", err)
 		}
 		o.d.Logger.Info("cache flushed", "route", "all")
 		return FlushReport{Flushed: "all"}, nil
 	}
-	known := false
-	for _, r := range resources.ReadRoutes() {
-		known = known || r == route
-	}
-	if !known {
-		return nil, envelope.Errorf(envelope.CodeBadRequest, "Unknown route %q; cached routes: %v.", route, resources.ReadRoutes())
+	if !slices.Contains(routetable.CachedReads(), route) {
+		return nil, envelope.Errorf(envelope.CodeBadRequest, "Unknown route %q; cached routes: %s.", route,
+			strings.Join(routetable.CachedReads(), ", "))
 	}
 	if err := o.d.Cache.InvalidateRoute(ctx, route); err != nil {
-		return nil, envelope.Wrap(envelope.CodeUpstreamUnavailable, "Redis did not accept the flush.", err).WithStatus(http.StatusServiceUnavailable)
+		return nil, envelope.Wrap(envelope.CodeStoreUnavailable, "Redis did not accept the flush.", err)
 	}
 	o.d.Logger.Info("cache flushed", "route", route)
 	return FlushReport{Flushed: route}, nil
@@ -154,7 +165,7 @@ func (o *Ops) Verify(ctx context.Context) (any, error) { return o.verify(ctx) }
 func (o *Ops) verify(ctx context.Context) (VerifyReport, error) {
 	drifts, err := o.d.Cache.Verify(ctx, o.refetch)
 	if err != nil {
-		return VerifyReport{}, envelope.Wrap(envelope.CodeInternal, "The cache could not be verified.", err)
+		return VerifyReport{}, envelope.Wrap(envelope.CodeStoreUnavailable, "The cache could not be verified.", err)
 	}
 	r := VerifyReport{Checked: len(drifts), Entries: drifts}
 	if r.Entries == nil {
@@ -173,13 +184,8 @@ func (o *Ops) verify(ctx context.Context) (VerifyReport, error) {
 	return r, nil
 }
 
-// refetch reads an entry's request fresh from the upstream.
-func (o *Ops) refetch(ctx context.Context, e cache.EntryInfo) ([]byte, string, error) {
-	path, rawq, _ := cutQuery(e.Request)
-	q, _ := parseQuery(rawq)
-	resp, err := o.d.Upstream.Do(ctx, upstream.Request{Method: http.MethodGet, Path: path, Query: q})
-	if err != nil {
-		return nil, "", err
-	}
-	return resp.Body, resp.SchemaVersion, nil
+// refetch reads an entry's request fresh from the upstream, as the
+// route's loader does.
+func (o *Ops) refetch(ctx context.Context, e cache.EntryInfo) (cache.Fetched, error) {
+	return o.d.Reads.Refetch(ctx, e.Route, e.Request)
 }

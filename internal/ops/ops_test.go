@@ -48,9 +48,9 @@ func newWorld(t *testing.T) world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	res := resources.New(up, c, resources.Policy{TTL: time.Hour, SWR: time.Minute, StaleIfError: time.Hour}, nil)
+	res := resources.New(up, c, resources.Options{Policy: resources.Policy{TTL: time.Hour, SWR: time.Minute, StaleIfError: time.Hour}, UpstreamURL: drf.URL()})
 	lc := exapp.New(exapp.Options{})
-	o := ops.New(ops.Deps{AppID: "weather_apis", AppVersion: "test", Cache: c, Tokens: tokens, Breaker: brk, Upstream: up,
+	o := ops.New(ops.Deps{AppID: "weather_apis", AppVersion: "test", Cache: c, Reads: res, Tokens: tokens, Breaker: brk, Upstream: up,
 		UpstreamCounters: counters, UpstreamURL: drf.URL(), Redis: rdb, RedisKind: "server", Lifecycle: lc, Started: time.Now()})
 	return world{ops: o, res: res, redis: r, drf: drf}
 }

@@ -1,25 +1,31 @@
-// Package resources connects the API routes to the DRF backend: cached reads
-// through internal/cache with each route's shape check, and writes through
-// the upstream client that invalidate what they change before answering.
+// Package resources connects the read and write routes of the route table
+// (internal/routetable) to the DRF backend: reads go through internal/cache,
+// writes through the upstream client and then invalidate what they change.
+//
+// What it checks in an upstream answer is generic (internal/jsonshape) and,
+// when the backend publishes an OpenAPI document, what that document says
+// (contract.go). Nothing here knows the members of a farm, a farm state or
+// an observation: the backend's answers flow through, labelled with the
+// schema version they declare, with the upstream's address rewritten
+// (links.go).
 package resources
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/weather-apis/weather_apis/internal/cache"
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/routetable"
 	"github.com/weather-apis/weather_apis/internal/upstream"
 )
 
-// Params are a route's inputs.
+// Params are a route's inputs, as the client sent them.
 type Params struct {
+	// ID is the route's ":id" (checked and made canonical here).
 	ID    string
 	Query url.Values
 	// Revalidate asks for a fresh upstream read (the client sent
@@ -39,6 +45,9 @@ type Answer struct {
 	XCache      string
 	CacheStatus string
 	Age         time.Duration
+	// Note is said in a response header when a write was applied but its
+	// answer cannot be relayed (not JSON).
+	Note string
 }
 
 // Upstream is the DRF client.
@@ -54,7 +63,11 @@ type Cache interface {
 	Fresh(p cache.Policy, req cache.RequestKey) (cache.Result, bool)
 	Invalidate(ctx context.Context, route string, reqs ...cache.RequestKey) error
 	InvalidateRoute(ctx context.Context, route string) error
+	InvalidateNegatives(ctx context.Context, route string) error
+	WriteUncertain(ctx context.Context, routes []string, d time.Duration) error
 	ObserveSchemaVersion(ctx context.Context, v string) error
+	ObserveContract(ctx context.Context, hash string) error
+	NoteViolation(ctx context.Context, route, request, text string)
 }
 
 var _ Cache = (*cache.Cache)(nil)
@@ -64,110 +77,129 @@ type Policy struct {
 	TTL, SWR, StaleIfError, MaxStale, NegativeTTL time.Duration
 }
 
-// Service implements handlers.Resources.
-type Service struct {
-	up    Upstream
-	cache Cache
-	pol   map[string]cache.Policy
-	// plain holds the request keys of parameterless reads (the hot path:
-	// no hashing per request).
-	plain map[string]cache.RequestKey
-	log   *slog.Logger
+// Options configure a Service.
+type Options struct {
+	Policy Policy
+	// UpstreamURL is the DRF base URL: its address is rewritten out of
+	// every answer (links.go).
+	UpstreamURL string
+	// Contract says where the upstream publishes its OpenAPI document and
+	// what a violation does (contract.go).
+	Contract ContractOptions
+	// WriteSettle is how long a write whose outcome is unknown (it timed
+	// out, the connection broke) may still land upstream: meanwhile nothing
+	// it may change is cached (default 60 s, gunicorn's and most proxies'
+	// request timeout order of magnitude).
+	WriteSettle time.Duration
+	Logger      *slog.Logger
 }
 
-// New returns a Service.
-func New(up Upstream, c Cache, p Policy, log *slog.Logger) *Service {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// Service implements handlers.Resources.
+type Service struct {
+	up       Upstream
+	cache    Cache
+	routes   map[string]routetable.Route
+	pol      map[string]cache.Policy
+	plain    map[string]cache.RequestKey // request keys of parameterless reads: the hot path hashes nothing
+	links    *linkRewriter
+	contract *contract
+	settle   time.Duration
+	log      *slog.Logger
+}
+
+// New returns a Service for every read and write route of the table.
+func New(up Upstream, c Cache, o Options) *Service {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{up: up, cache: c, log: log, pol: map[string]cache.Policy{}, plain: map[string]cache.RequestKey{}}
-	for name, spec := range reads {
-		if !strings.Contains(spec.path, "{id}") {
-			s.plain[name] = cache.NewRequestKey(spec.path, nil)
+	if o.WriteSettle <= 0 {
+		o.WriteSettle = time.Minute
+	}
+	s := &Service{up: up, cache: c, log: o.Logger, routes: map[string]routetable.Route{}, pol: map[string]cache.Policy{},
+		plain: map[string]cache.RequestKey{}, links: newLinkRewriter(o.UpstreamURL), settle: o.WriteSettle}
+	s.contract = newContract(o.Contract, up, c, o.Logger)
+	p := o.Policy
+	for _, r := range routetable.Routes() {
+		if r.Kind == routetable.Local {
+			continue
 		}
-		s.pol[name] = cache.Policy{Route: name, TTL: p.TTL, SWR: p.SWR, StaleIfError: p.StaleIfError,
-			MaxStale: p.MaxStale, NegativeTTL: p.NegativeTTL, Validate: spec.validate}
+		s.routes[r.Name] = r
+		if r.Kind != routetable.Read {
+			continue
+		}
+		if !r.HasID() {
+			s.plain[r.Name] = cache.NewRequestKey(r.Upstream.Path, nil)
+		}
+		pol := cache.Policy{Route: r.Name, TTL: p.TTL, SWR: p.SWR, StaleIfError: p.StaleIfError, MaxStale: p.MaxStale,
+			Check: s.checker(r)}
+		if r.NegativeCache {
+			pol.NegativeTTL = p.NegativeTTL
+		}
+		s.pol[r.Name] = pol
 	}
 	return s
 }
 
-// RequestKey returns the cache key of a read route for id and query (query
-// already filtered). Writes use it to invalidate exactly what reads stored.
-func RequestKey(route, id string, q url.Values) cache.RequestKey {
-	return cache.NewRequestKey(expand(reads[route].path, id), q)
+// route returns the table row of name if it is of kind k.
+func (s *Service) route(name string, k routetable.Kind) (routetable.Route, error) {
+	r, ok := s.routes[name]
+	if !ok || r.Kind != k {
+		return routetable.Route{}, envelope.Errorf(envelope.CodeInternal, "route %s is not a route of this kind", name)
+	}
+	return r, nil
 }
 
-// filterQuery keeps the route's parameters; any other one is a 400, so the
-// cache key always describes exactly what was asked upstream.
-func filterQuery(spec readSpec, q url.Values) (url.Values, error) {
-	if len(q) == 0 {
-		return nil, nil
-	}
-	out := url.Values{}
-	for k, v := range q {
-		allowed := false
-		for _, a := range spec.query {
-			if k == a {
-				allowed = true
-			}
-		}
-		if !allowed {
-			names := append([]string(nil), spec.query...)
-			sort.Strings(names)
-			msg := "This route takes no query parameters."
-			if len(names) > 0 {
-				msg = "Unknown query parameter; allowed: " + strings.Join(names, ", ") + "."
-			}
-			return nil, envelope.New(envelope.CodeBadRequest, msg).WithDetails(map[string]string{"parameter": k})
-		}
-		if len(v) > 0 {
-			if len(v[0]) > 256 {
-				return nil, envelope.New(envelope.CodeBadRequest, "A query parameter is too long.").WithDetails(map[string]string{"parameter": k})
-			}
-			out.Set(k, v[0])
+// target is the upstream path and canonical query of a request to r.
+func (s *Service) target(r routetable.Route, p Params) (path string, q url.Values, err error) {
+	id := ""
+	if r.HasID() {
+		if id, err = r.CanonicalID(p.ID); err != nil {
+			return "", nil, err
 		}
 	}
-	return out, nil
+	if q, err = r.CanonicalQuery(p.Query); err != nil {
+		return "", nil, err
+	}
+	return r.UpstreamPath(id), q, nil
 }
 
 // Read serves a cached read route.
 func (s *Service) Read(ctx context.Context, route string, p Params) (Answer, error) {
-	spec, ok := reads[route]
-	if !ok {
-		return Answer{}, envelope.Errorf(envelope.CodeInternal, "route %s is not a read route", route)
-	}
-	q, err := filterQuery(spec, p.Query)
+	r, err := s.route(route, routetable.Read)
 	if err != nil {
 		return Answer{}, err
 	}
-	path := expand(spec.path, p.ID)
 	key, ok := s.plain[route]
-	if !ok || len(q) > 0 {
+	var path string
+	var q url.Values
+	if !ok || len(p.Query) > 0 {
+		if path, q, err = s.target(r, p); err != nil {
+			return Answer{}, err
+		}
 		key = cache.NewRequestKey(path, q)
 	}
-	if p.Revalidate {
-		if err := s.cache.Invalidate(ctx, route, key); err != nil {
-			s.log.Warn("cannot invalidate before a revalidating read", "route", route, "err", err.Error())
+	pol := s.pol[route]
+	if !p.Revalidate {
+		if res, ok := s.cache.Fresh(pol, key); ok {
+			return answerOf(res), nil
 		}
-	} else if res, ok := s.cache.Fresh(s.pol[route], key); ok {
-		return answerOf(res), nil
 	}
-	return s.readThrough(ctx, route, p, path, q, key)
+	if path == "" {
+		path = r.Upstream.Path
+	}
+	return s.readThrough(ctx, r, pol, p, path, q, key)
 }
 
 // readThrough answers a read that the in-process copy could not: through
 // Redis or the upstream. It is a function of its own because the loader
 // closure captures p, path and q: in Read they would move to the heap on
 // every call, hits included.
-func (s *Service) readThrough(ctx context.Context, route string, p Params, path string, q url.Values, key cache.RequestKey) (Answer, error) {
+func (s *Service) readThrough(ctx context.Context, r routetable.Route, pol cache.Policy, p Params, path string, q url.Values, key cache.RequestKey) (Answer, error) {
 	load := func(ctx context.Context) (cache.Fetched, error) {
-		resp, err := s.up.Do(ctx, upstream.Request{Method: http.MethodGet, Path: path, Query: q, RequestID: p.RequestID})
-		if err != nil {
-			return cache.Fetched{}, err
-		}
-		return cache.Fetched{Status: resp.Status, Body: resp.Body, SchemaVersion: resp.SchemaVersion}, nil
+		return s.fetch(ctx, r, path, q, p.RequestID)
 	}
-	res, err := s.cache.Get(ctx, s.pol[route], key, load)
+	pol.Revalidate = p.Revalidate
+	res, err := s.cache.Get(ctx, pol, key, load)
 	return answerOf(res), err
 }
 
@@ -176,51 +208,14 @@ func answerOf(res cache.Result) Answer {
 		XCache: res.XCache, CacheStatus: res.CacheStatus(), Age: res.Age}
 }
 
-// Write performs a write route, then invalidates what it may have changed,
-// whatever the outcome (a failed or timed-out write may still have landed).
-func (s *Service) Write(ctx context.Context, route string, p Params, body []byte) (Answer, error) {
-	spec, ok := writes[route]
-	if !ok {
-		return Answer{}, envelope.Errorf(envelope.CodeInternal, "route %s is not a write route", route)
-	}
-	path := expand(spec.path, p.ID)
-	resp, err := s.up.Do(ctx, upstream.Request{Method: spec.method, Path: path, Body: body, IdempotencyKey: p.IdempotencyKey, RequestID: p.RequestID})
-	if ierr := s.invalidate(context.WithoutCancel(ctx), spec, p.ID); ierr != nil {
-		s.log.Error("cannot invalidate after a write; entries may be served until their TTL", "route", route, "err", ierr.Error())
-	}
-	if err != nil {
-		return Answer{Source: envelope.SourceUpstream}, err
-	}
-	if resp.SchemaVersion != "" {
-		_ = s.cache.ObserveSchemaVersion(ctx, resp.SchemaVersion)
-	}
-	a := Answer{Status: resp.Status, Source: envelope.SourceUpstream, SchemaVersion: resp.SchemaVersion}
-	if resp.Status == http.StatusNoContent || len(resp.Body) == 0 {
-		// 204 cannot carry the envelope; the deletion happened.
-		a.Status, a.Body = http.StatusOK, nil
-		return a, nil
-	}
-	if spec.validate != nil {
-		if _, verr := spec.validate(resp.Body); verr != nil {
-			return Answer{Source: envelope.SourceUpstream}, verr
-		}
-	}
-	a.Body = resp.Body
-	return a, nil
+// RequestKey returns the cache key of a read route for a canonical id and
+// query. Writes use it to invalidate exactly what reads stored.
+func RequestKey(route, id string, q url.Values) cache.RequestKey {
+	r, _ := routetable.Lookup(route)
+	return cache.NewRequestKey(r.UpstreamPath(id), q)
 }
 
-func (s *Service) invalidate(ctx context.Context, spec writeSpec, id string) error {
-	for _, target := range spec.invalidate {
-		route, withID := strings.CutSuffix(target, "/{id}")
-		var err error
-		if withID {
-			err = s.cache.Invalidate(ctx, route, RequestKey(route, id, nil))
-		} else {
-			err = s.cache.InvalidateRoute(ctx, route)
-		}
-		if err != nil {
-			return fmt.Errorf("invalidate %s: %w", target, err)
-		}
-	}
-	return nil
+// isRead reports whether method only reads.
+func isRead(method string) bool {
+	return method == http.MethodGet || method == http.MethodOptions || method == http.MethodHead
 }

@@ -39,7 +39,7 @@ func newService(t *testing.T) (*resources.Service, *testenv.DRF) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return resources.New(up, c, resources.Policy{TTL: time.Minute, SWR: 10 * time.Second, StaleIfError: time.Minute, NegativeTTL: 5 * time.Second}, nil), drf
+	return resources.New(up, c, resources.Options{Policy: resources.Policy{TTL: time.Minute, SWR: 10 * time.Second, StaleIfError: time.Minute, NegativeTTL: 5 * time.Second}, UpstreamURL: drf.URL()}), drf
 }
 
 func count(t *testing.T, body []byte) int {

@@ -163,7 +163,8 @@ func (d *DRF) Options() DRFOptions { return d.opts }
 func (d *DRF) URL() string { return "http://127.0.0.1:" + strconv.Itoa(d.Port) }
 
 // Start (re)starts the demo on the same port and database (migrate, seed,
-// gunicorn; the seed clears the faults) and waits for /__demo/health.
+// gunicorn; the seed clears the faults and transforms, the layout stays) and
+// waits for /__demo/health.
 func (d *DRF) Start(tb testing.TB) {
 	tb.Helper()
 	if d.cmd != nil {
@@ -249,7 +250,8 @@ func (d *DRF) logTail() string {
 	return string(b)
 }
 
-// SetSchema switches the schema served at /api/v1/admin/farms/schema to v (1 or 2).
+// SetSchema switches the schema served at /api/v1/admin/farms/schema to layout
+// v1 or v2 (v is 1 or 2) and clears a version override of SetLayout.
 func (d *DRF) SetSchema(tb testing.TB, v int) {
 	tb.Helper()
 	d.control(tb, http.MethodPost, "/__demo/schema", map[string]int{"version": v}, nil)
@@ -276,6 +278,174 @@ func (d *DRF) SetFaults(tb testing.TB, f Faults) {
 		body["retry_after"] = f.RetryAfter
 	}
 	d.control(tb, http.MethodPost, "/__demo/faults", body, nil)
+}
+
+// Layout is the body of POST /__demo/layout; empty fields are left unchanged.
+// The names are those of deploy/drf/README.md ("Layouts").
+type Layout struct {
+	Schema        string  // farm form schema: v1, v2, v3-jsonschema, renamed-keys, choice-objects, no-version
+	FarmState     string  // GET/PUT /api/v1/farms/{id}/state: flat, ndvi-object
+	Observation   string  // GET/POST /api/v1/observations/: plain, renamed-id
+	SchemaVersion *string // overrides the schema layout's declared version; "" clears the override
+	VersionHeader *bool   // whether /api/ answers carry X-Schema-Version
+}
+
+// LayoutState mirrors the answer of GET/POST /__demo/layout.
+type LayoutState struct {
+	Schema      string `json:"schema"`
+	FarmState   string `json:"farm_state"`
+	Observation string `json:"observation"`
+	// SchemaVersion is the layout's override (nil: none), as text: a JSON number
+	// 7 and a JSON string "7" both read "7".
+	SchemaVersion *string `json:"-"`
+	VersionHeader bool    `json:"version_header"`
+	// DeclaredVersion is what X-Schema-Version carries when sent: the transforms'
+	// version, else the override, else the schema layout's default.
+	DeclaredVersion string `json:"-"`
+}
+
+// UnmarshalJSON reads the versions, which the demo sends as a number or a string.
+func (s *LayoutState) UnmarshalJSON(b []byte) error {
+	type plain LayoutState
+	var wire struct {
+		plain
+		SchemaVersion   json.RawMessage `json:"schema_version"`
+		DeclaredVersion json.RawMessage `json:"declared_version"`
+	}
+	if err := json.Unmarshal(b, &wire); err != nil {
+		return err
+	}
+	*s = LayoutState(wire.plain)
+	var err error
+	if s.SchemaVersion, err = versionText(wire.SchemaVersion); err != nil {
+		return err
+	}
+	declared, err := versionText(wire.DeclaredVersion)
+	if declared != nil {
+		s.DeclaredVersion = *declared
+	}
+	return err
+}
+
+// versionText turns a JSON number or string into its text; null or absent is nil.
+func versionText(raw json.RawMessage) (*string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var text string
+	if raw[0] == '"' {
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return nil, err
+		}
+	} else {
+		var n json.Number
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return nil, fmt.Errorf("version %s: %w", raw, err)
+		}
+		text = n.String()
+	}
+	return &text, nil
+}
+
+// SetLayout changes the fields l sets and returns the full layout now in effect.
+func (d *DRF) SetLayout(tb testing.TB, l Layout) LayoutState {
+	tb.Helper()
+	body := map[string]any{}
+	for key, value := range map[string]string{"schema": l.Schema, "farm_state": l.FarmState, "observation": l.Observation} {
+		if value != "" {
+			body[key] = value
+		}
+	}
+	if l.SchemaVersion != nil {
+		body["schema_version"] = nullIfEmpty(*l.SchemaVersion)
+	}
+	if l.VersionHeader != nil {
+		body["version_header"] = *l.VersionHeader
+	}
+	var state LayoutState
+	d.control(tb, http.MethodPost, "/__demo/layout", body, &state)
+	return state
+}
+
+// Layout reads the layout in effect.
+func (d *DRF) Layout(tb testing.TB) LayoutState {
+	tb.Helper()
+	var state LayoutState
+	d.control(tb, http.MethodGet, "/__demo/layout", nil, &state)
+	return state
+}
+
+// TransformOp is one generated evolution applied to matching JSON answers (see
+// deploy/drf/README.md, "Transforms"). Op is rename (To), nest (Into), retype
+// (Type: string, number, bool, object, array), add (Value) or remove; Path is
+// dot-separated member names with [] for "every element", e.g. results[].id.
+// Only the set fields are sent: to add a JSON null, use json.RawMessage("null").
+type TransformOp struct {
+	Op, Path, To, Into, Type string
+	Value                    any
+}
+
+// MarshalJSON sends op and path, and To, Into, Type, Value only when set.
+func (o TransformOp) MarshalJSON() ([]byte, error) {
+	m := map[string]any{"op": o.Op, "path": o.Path}
+	for key, value := range map[string]string{"to": o.To, "into": o.Into, "type": o.Type} {
+		if value != "" {
+			m[key] = value
+		}
+	}
+	if o.Value != nil {
+		m["value"] = o.Value
+	}
+	return json.Marshal(m)
+}
+
+// TransformRule applies Ops, in order, to the 2xx JSON answers of the routes
+// whose "METHOD /path-template" (e.g. "GET /api/v1/farms/{id}/state") the
+// Route regexp (Python syntax) finds.
+type TransformRule struct {
+	Route string
+	Ops   []TransformOp
+}
+
+// Transforms is the body of POST /__demo/transforms, replacing the previous one.
+type Transforms struct {
+	Rules         []TransformRule
+	Version       *string // overrides the declared version (header and top-level schema_version members)
+	VersionHeader *bool   // overrides whether /api/ answers carry X-Schema-Version
+}
+
+// SetTransforms replaces the generated evolutions.
+func (d *DRF) SetTransforms(tb testing.TB, t Transforms) {
+	tb.Helper()
+	type rule struct {
+		Route string        `json:"route"`
+		Ops   []TransformOp `json:"ops"`
+	}
+	rules := make([]rule, 0, len(t.Rules))
+	for _, r := range t.Rules {
+		rules = append(rules, rule{Route: r.Route, Ops: append([]TransformOp{}, r.Ops...)})
+	}
+	body := map[string]any{"rules": rules, "version": nil, "version_header": nil}
+	if t.Version != nil {
+		body["version"] = *t.Version
+	}
+	if t.VersionHeader != nil {
+		body["version_header"] = *t.VersionHeader
+	}
+	d.control(tb, http.MethodPost, "/__demo/transforms", body, nil)
+}
+
+// ClearTransforms removes every rule and override (as a restart does).
+func (d *DRF) ClearTransforms(tb testing.TB) {
+	tb.Helper()
+	d.control(tb, http.MethodDelete, "/__demo/transforms", nil, nil)
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // ClearFaults turns every fault off.

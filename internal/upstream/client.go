@@ -82,11 +82,17 @@ type Request struct {
 
 // Response is a successful (2xx) DRF answer.
 type Response struct {
-	Status        int
-	Header        http.Header
-	Body          []byte // valid JSON, or empty for 204 / an empty DELETE answer
-	SchemaVersion string // the X-Schema-Version header
+	Status int
+	Header http.Header
+	// Body is valid JSON, or empty for 204 / an empty DELETE answer, or
+	// empty when NotJSON is set.
+	Body          []byte
+	SchemaVersion string // the X-Schema-Version header, as sent
 	Attempts      int
+	// NotJSON: a write was answered 2xx with a body that is not JSON (or is
+	// empty where DRF sends one). The write happened: it is not an error.
+	// Reads never return this; such a read answer is UPSTREAM_BAD_RESPONSE.
+	NotJSON bool
 }
 
 // Client calls DRF. It is safe for concurrent use.
@@ -152,7 +158,8 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		d, err := c.opts.Breaker.Allow(ctx)
 		if err != nil {
 			e := envelope.Wrap(envelope.CodeUpstreamUnavailable,
-				"The farm service is failing; calls are paused for a moment (circuit open).", err).WithStatus(http.StatusServiceUnavailable)
+				"The farm service is failing; calls are paused for a moment (circuit open).", fmt.Errorf("%w: %w", errNotSent, err)).
+				WithStatus(http.StatusServiceUnavailable)
 			c.opts.Counters.failure(e.Code)
 			return nil, e
 		}
@@ -268,7 +275,13 @@ func (c *Client) result(ctx context.Context, st *call, hresp *http.Response, err
 		return nil, statusError(hresp.StatusCode, hresp.Header, st.body)
 	}
 	if err := checkSuccessBody(st.method, hresp.StatusCode, hresp.Header, st.body); err != nil {
-		return nil, err
+		if isRead(st.method) {
+			return nil, err
+		}
+		c.log.LogAttrs(ctx, slog.LevelWarn, "upstream accepted a write but answered something that is not JSON",
+			slog.String("method", st.method), slog.String("path", st.req.Path), slog.Int("status", hresp.StatusCode))
+		return &Response{Status: hresp.StatusCode, Header: hresp.Header.Clone(), NotJSON: true,
+			SchemaVersion: hresp.Header.Get("X-Schema-Version"), Attempts: st.attempts}, nil
 	}
 	return &Response{
 		Status:        hresp.StatusCode,
@@ -299,6 +312,15 @@ func (st *call) readBody(resp *http.Response) error {
 }
 
 var errTooLarge = errors.New("upstream response body exceeds the size limit")
+
+// isRead reports whether method only reads.
+func isRead(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	return false
+}
 
 func deadlineOf(ctx context.Context) time.Time {
 	d, _ := ctx.Deadline()

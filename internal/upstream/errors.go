@@ -64,16 +64,19 @@ func transportError(ctx context.Context, err error) *envelope.Error {
 	return envelope.Wrap(envelope.CodeUpstreamUnavailable, msgNoAnswer, err)
 }
 
-// tokenError maps a TokenSource failure. An *envelope.Error is kept as is.
+// tokenError maps a TokenSource failure (the request was not sent). An
+// *envelope.Error keeps its code and message.
 func tokenError(err error) *envelope.Error {
 	var e *envelope.Error
 	if errors.As(err, &e) {
-		return e
+		c := *e
+		c.Cause = fmt.Errorf("%w: %w", errNotSent, err)
+		return &c
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return envelope.Wrap(envelope.CodeUpstreamTimeout, msgTimeout, err)
+		return envelope.Wrap(envelope.CodeUpstreamTimeout, msgTimeout, fmt.Errorf("%w: %w", errNotSent, err))
 	}
-	return envelope.Wrap(envelope.CodeUpstreamUnavailable, msgTokenFailed, err)
+	return envelope.Wrap(envelope.CodeUpstreamUnavailable, msgTokenFailed, fmt.Errorf("%w: %w", errNotSent, err))
 }
 
 // parsed is a decoded JSON error body (nil when the body is not JSON).
@@ -115,8 +118,22 @@ func onlyDetail(o map[string]any) bool {
 	return len(o) > 0
 }
 
-// statusError maps a non-2xx DRF answer (after retries).
+// errNotSent marks the cause of a failure that happened before the request
+// left weather_apis (circuit open, no token): a write that failed this way
+// certainly did not happen.
+var errNotSent = errors.New("upstream: the request was not sent")
+
+// NotSent reports whether err is a failure that happened before the request
+// was sent, so that a write certainly did not happen upstream.
+func NotSent(err error) bool { return errors.Is(err, errNotSent) }
+
+// statusError maps a non-2xx DRF answer (after retries). The error's origin
+// is the upstream: it relays what DRF (or a proxy in front of it) answered.
 func statusError(status int, h http.Header, body []byte) *envelope.Error {
+	return statusError0(status, h, body).WithOrigin(envelope.SourceUpstream)
+}
+
+func statusError0(status int, h http.Header, body []byte) *envelope.Error {
 	p := parseBody(body)
 	cause := bodyCause(status, body)
 	withDetail := func(code envelope.Code, fallback string) *envelope.Error {

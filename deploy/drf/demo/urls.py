@@ -1,8 +1,9 @@
-"""URLs: contract.md §5 (trailing slashes exactly as there) and /__demo/."""
+"""URLs: the /api/v1/ routes of README.md (trailing slashes exactly as
+there) and the /__demo/ control API."""
 from django.http import JsonResponse
 from django.urls import path
 
-from farms import control, views
+from farms import control, openapi, views
 
 farm_list = views.FarmViewSet.as_view({"get": "list", "post": "create"})
 farm_detail = views.FarmViewSet.as_view(
@@ -18,10 +19,13 @@ urlpatterns = [
     path("api/v1/farms/<int:pk>/", farm_detail),
     path("api/v1/farms/<int:pk>/state", views.NdviStateView.as_view()),
     path("api/v1/observations/", observation_list),
+    path("api/v1/schema/", openapi.schema_view()),
     path("__demo/health", control.HealthView.as_view()),
     path("__demo/schema", control.SchemaControlView.as_view()),
     path("__demo/faults", control.FaultsControlView.as_view()),
     path("__demo/stats", control.StatsControlView.as_view()),
+    path("__demo/layout", control.LayoutControlView.as_view()),
+    path("__demo/transforms", control.TransformsControlView.as_view()),
 ]
 
 

@@ -1,6 +1,6 @@
 """Domain models (Farm, NdviState, Observation) and the demo's shared runtime
 state (DemoState, DemoCounter). Runtime state lives in SQLite, not in process
-memory, so every gunicorn worker sees the same schema version, faults and
+memory, so every gunicorn worker sees the same layouts, transforms, faults and
 counters."""
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -40,13 +40,28 @@ class Farm(models.Model):
 
 
 class NdviState(models.Model):
-    """The latest NDVI reading of one farm, replaced as a whole by PUT."""
+    """The latest NDVI reading of one farm, replaced as a whole by PUT.
+
+    ndvi is the mean. ndvi_min/ndvi_max are stored only when a PUT in the
+    ndvi-object layout gave them; otherwise ndvi_summary derives them.
+    """
 
     farm = models.OneToOneField(Farm, on_delete=models.CASCADE, primary_key=True, related_name="ndvi")
     ndvi = models.FloatField(validators=[MinValueValidator(-1), MaxValueValidator(1)])
+    ndvi_min = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-1), MaxValueValidator(1)])
+    ndvi_max = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-1), MaxValueValidator(1)])
     observed_at = models.DateTimeField()
     source = models.CharField(max_length=64)
     tiles = models.JSONField(default=list)
+
+    @property
+    def ndvi_summary(self) -> dict:
+        """{"mean", "min", "max"}: a missing min (max) is the smallest (largest)
+        of the mean and the tiles' ndvi values, so min <= mean <= max."""
+        values = [self.ndvi] + [t["ndvi"] for t in self.tiles or [] if isinstance(t.get("ndvi"), (int, float))]
+        low = self.ndvi_min if self.ndvi_min is not None else min(values)
+        high = self.ndvi_max if self.ndvi_max is not None else max(values)
+        return {"mean": self.ndvi, "min": low, "max": high}
 
 
 class Observation(models.Model):
@@ -63,13 +78,20 @@ class Observation(models.Model):
 
 
 class DemoState(models.Model):
-    """The single row (id=1) of runtime knobs: schema version and faults.
+    """The single row (id=1) of runtime knobs: layouts, transforms and faults.
 
+    The layout names are those of farms.layouts; schema_version_override is
+    null or an int or string that replaces the schema layout's own version.
     fault_seq numbers the requests the faults matched since they were last set;
     fail_rate picks requests by it, so a rate is exact rather than random.
     """
 
-    schema_version = models.PositiveSmallIntegerField(default=1)
+    schema_layout = models.CharField(max_length=32, default="v1")
+    farm_state_layout = models.CharField(max_length=32, default="flat")
+    observation_layout = models.CharField(max_length=32, default="plain")
+    schema_version_override = models.JSONField(null=True, default=None)
+    version_header = models.BooleanField(default=True)
+    transforms = models.JSONField(default=dict)
     faults = models.JSONField(default=dict)
     fault_seq = models.BigIntegerField(default=0)
     seeded = models.BooleanField(default=False)

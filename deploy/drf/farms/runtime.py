@@ -1,4 +1,4 @@
-"""Shared runtime state of the demo (schema version, faults, counters).
+"""Shared runtime state of the demo (layouts, transforms, faults, counters).
 
 Everything is one SQL statement in autocommit mode, so concurrent gunicorn
 workers never hold a read lock they later try to upgrade (SQLite would answer
@@ -22,18 +22,45 @@ TOKEN_REFRESH = "token_refresh"
 
 @dataclass(frozen=True)
 class State:
-    """A snapshot of the knobs taken once per request."""
+    """A snapshot of the knobs taken once per request (farms.layouts reads it)."""
 
-    schema_version: int = 1
+    schema_layout: str = "v1"
+    farm_state_layout: str = "flat"
+    observation_layout: str = "plain"
+    schema_version_override: object = None  # None, an int or a string
+    version_header: bool = True
+    transforms: dict = field(default_factory=dict)
     faults: dict = field(default_factory=dict)
 
 
+_COLUMNS = ("schema_layout", "farm_state_layout", "observation_layout", "schema_version_override",
+            "version_header", "transforms", "faults")
+
+# POST /__demo/layout keys -> DemoState columns.
+LAYOUT_COLUMNS = {
+    "schema": "schema_layout",
+    "farm_state": "farm_state_layout",
+    "observation": "observation_layout",
+    "schema_version": "schema_version_override",
+    "version_header": "version_header",
+}
+
+
 def load() -> State:
-    """Reads the knobs; a database without the row yet means the defaults."""
-    row = DemoState.objects.filter(pk=STATE_ID).values_list("schema_version", "faults").first()
+    """Reads the knobs in one SELECT; a database without the row means the defaults."""
+    row = DemoState.objects.filter(pk=STATE_ID).values_list(*_COLUMNS).first()
     if row is None:
         return State()
-    return State(schema_version=row[0], faults=row[1] or {})
+    values = dict(zip(_COLUMNS, row))
+    values["transforms"] = values["transforms"] or {}
+    values["faults"] = values["faults"] or {}
+    return State(**values)
+
+
+def for_request(request) -> State:
+    """The snapshot DemoMiddleware took for this request (request.demo_state),
+    or a fresh one (no request, or a request that bypassed the middleware)."""
+    return getattr(request, "demo_state", None) or load()
 
 
 def ensure_row() -> None:
@@ -41,9 +68,23 @@ def ensure_row() -> None:
     DemoState.objects.get_or_create(pk=STATE_ID)
 
 
-def set_schema_version(version: int) -> None:
+def set_layout(changes: dict) -> None:
+    """Applies a partial layout update (LAYOUT_COLUMNS keys) in one UPDATE."""
     ensure_row()
-    DemoState.objects.filter(pk=STATE_ID).update(schema_version=version)
+    columns = {LAYOUT_COLUMNS[key]: value for key, value in changes.items()}
+    if columns:
+        DemoState.objects.filter(pk=STATE_ID).update(**columns)
+
+
+def set_schema_version(version: int) -> None:
+    """The /__demo/schema switch: schema layout v1 or v2, no version override."""
+    set_layout({"schema": f"v{version}", "schema_version": None})
+
+
+def set_transforms(transforms: dict) -> None:
+    """Replaces the generated evolutions ({} = none)."""
+    ensure_row()
+    DemoState.objects.filter(pk=STATE_ID).update(transforms=transforms)
 
 
 def set_faults(faults: dict) -> None:

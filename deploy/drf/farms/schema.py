@@ -1,14 +1,16 @@
-"""The farm form schema served at GET /api/v1/admin/farms/schema.
+"""The farm form schema served at GET /api/v1/admin/farms/schema, layouts v1 and v2.
 
 Version 1 is a flat field list; version 2 groups fields into sections and adds a
 `geo_point` field that older UIs do not know. Both describe the Farm model and
-weigh about 6 KB, like a real admin form description with help texts.
+weigh about 6 KB, like a real admin form description with help texts. FIELDS,
+V1_ORDER, TITLE, DESCRIPTION, ACTIONS and CROP_HELP are shared with the other
+layouts (farms.schema_variants); callers copy before changing them.
 """
 import copy
 
 from .models import CROP_CHOICES
 
-_CROP_HELP = {
+CROP_HELP = {
     "wheat": "Winter or spring wheat; NDVI peaks at heading, usually May-June.",
     "maize": "Grain or silage maize; late canopy closure, NDVI peaks in July-August.",
     "barley": "Malting or feed barley; short season, early senescence in June.",
@@ -22,7 +24,7 @@ _CROP_HELP = {
     "fallow": "Resting land or cover crop; low NDVI is expected and not an alert.",
 }
 
-_FIELDS = {
+FIELDS = {
     "name": {
         "name": "name", "label": "Farm name", "type": "text", "required": True, "max_length": 120,
         "placeholder": "e.g. North Ridge Fields",
@@ -39,7 +41,7 @@ _FIELDS = {
     "crop": {
         "name": "crop", "label": "Main crop", "type": "select", "required": True,
         "options": [
-            {"value": value, "label": label, "help_text": _CROP_HELP[value]} for value, label in CROP_CHOICES
+            {"value": value, "label": label, "help_text": CROP_HELP[value]} for value, label in CROP_CHOICES
         ],
         "help_text": "The crop grown this season. NDVI thresholds for alerts depend on it, so change "
                      "it when the field is replanted.",
@@ -83,7 +85,7 @@ _CROP_NDVI = {
     "rice": [0.1, 0.85], "sunflower": [0.2, 0.8], "potato": [0.15, 0.8], "vineyard": [0.25, 0.7],
     "olive": [0.3, 0.6], "orchard": [0.3, 0.75], "fallow": [0.0, 0.4],
 }
-for _option in _FIELDS["crop"]["options"]:
+for _option in FIELDS["crop"]["options"]:
     _option["ndvi_range"] = _CROP_NDVI[_option["value"]]
 
 # Messages a form shows next to a field; the API's own 400 messages may differ.
@@ -101,7 +103,7 @@ _ERRORS = {
 }
 _WIDTH = {"name": "full", "owner": "half", "crop": "half", "area_ha": "third", "latitude": "third",
           "longitude": "third", "irrigated": "half", "notes": "full", "created_at": "half"}
-for _order, (_name, _field) in enumerate(_FIELDS.items(), start=1):
+for _order, (_name, _field) in enumerate(FIELDS.items(), start=1):
     _field["error_messages"] = _ERRORS[_name]
     _field["ui"] = {"width": _WIDTH[_name], "order": _order}
 
@@ -114,9 +116,9 @@ _EXAMPLES = {
     "notes": ["Heavy clay, drains slowly after storms. Gate code at the co-op office."],
 }
 for _name, _examples in _EXAMPLES.items():
-    _FIELDS[_name]["examples"] = _examples
+    FIELDS[_name]["examples"] = _examples
 
-_V1_ORDER = ["name", "owner", "crop", "area_ha", "latitude", "longitude", "irrigated", "notes", "created_at"]
+V1_ORDER = ["name", "owner", "crop", "area_ha", "latitude", "longitude", "irrigated", "notes", "created_at"]
 
 _V2_SECTIONS = [
     ("identity", "Identity", "Who owns the farm and what grows on it.", ["name", "owner", "crop"]),
@@ -127,17 +129,17 @@ _V2_SECTIONS = [
 _LOCATION = {
     "name": "location", "label": "Location", "type": "geo_point", "required": True,
     "maps_to": {"latitude": "latitude", "longitude": "longitude"}, "crs": "EPSG:4326",
-    "fallback": [copy.deepcopy(_FIELDS["latitude"]), copy.deepcopy(_FIELDS["longitude"])],
+    "fallback": [copy.deepcopy(FIELDS["latitude"]), copy.deepcopy(FIELDS["longitude"])],
     "help_text": "Pick the field centre on the map, or type the coordinates. A UI that cannot show "
                  "a map should render the fallback fields instead; the API still takes latitude "
                  "and longitude.",
 }
 
-_TITLE = "Farm"
-_DESCRIPTION = ("Administrative form for a farm monitored by the weather and NDVI services. Changes "
+TITLE = "Farm"
+DESCRIPTION = ("Administrative form for a farm monitored by the weather and NDVI services. Changes "
                 "take effect on the next data refresh, usually within fifteen minutes.")
 
-_ACTIONS = [
+ACTIONS = [
     {"id": "create", "label": "Add farm", "method": "POST", "path": "/api/v1/farms/",
      "confirm": None},
     {"id": "save", "label": "Save changes", "method": "PUT", "path": "/api/v1/farms/{id}/",
@@ -150,18 +152,23 @@ _ACTIONS = [
 SUPPORTED_VERSIONS = (1, 2)
 
 
+def v1_fields() -> list:
+    """Deep copies of v1's field descriptors, in form order."""
+    return [copy.deepcopy(FIELDS[n]) for n in V1_ORDER]
+
+
 def document(version: int) -> dict:
     """The schema document of the given version (1 or 2)."""
     if version == 2:
-        fields = dict(_FIELDS, location=_LOCATION)
+        fields = dict(FIELDS, location=_LOCATION)
         sections = [
             {"id": sid, "title": title, "description": desc, "fields": [copy.deepcopy(fields[n]) for n in names]}
             for sid, title, desc, names in _V2_SECTIONS
         ]
-        return {"schema_version": 2, "title": _TITLE, "description": _DESCRIPTION, "sections": sections,
-                "actions": copy.deepcopy(_ACTIONS)}
+        return {"schema_version": 2, "title": TITLE, "description": DESCRIPTION, "sections": sections,
+                "actions": copy.deepcopy(ACTIONS)}
     return {
-        "schema_version": 1, "title": _TITLE, "description": _DESCRIPTION,
-        "fields": [copy.deepcopy(_FIELDS[n]) for n in _V1_ORDER],
-        "actions": copy.deepcopy(_ACTIONS),
+        "schema_version": 1, "title": TITLE, "description": DESCRIPTION,
+        "fields": v1_fields(),
+        "actions": copy.deepcopy(ACTIONS),
     }

@@ -1,8 +1,10 @@
-"""DRF serializers: validation errors come out in DRF's {"field": ["msg"]} form."""
+"""DRF serializers of the /api/v1/ answers: validation errors come out in DRF's
+{"field": ["msg"]} form. Layout variants (farms.layouts) are separate classes
+the views pick per request, so DRF's OpenAPI generator describes the current one.
+The /__demo/ bodies are in farms.control_serializers."""
 from rest_framework import serializers
 
 from .models import Farm, NdviState, Observation
-from .schema import SUPPORTED_VERSIONS
 
 
 class FarmSerializer(serializers.ModelSerializer):
@@ -26,6 +28,8 @@ class TileSerializer(serializers.Serializer):
 
 
 class NdviStateSerializer(serializers.ModelSerializer):
+    """farm_state layout flat: {"farm", "ndvi", "observed_at", "source", "tiles"}."""
+
     farm = serializers.IntegerField(source="farm_id", read_only=True)
     tiles = TileSerializer(many=True, max_length=64)
 
@@ -33,12 +37,71 @@ class NdviStateSerializer(serializers.ModelSerializer):
         model = NdviState
         fields = ["farm", "ndvi", "observed_at", "source", "tiles"]
 
+    @staticmethod
+    def columns(validated: dict) -> dict:
+        """NdviState columns for a PUT; a flat PUT forgets stored min/max."""
+        values = dict(validated, ndvi_min=None, ndvi_max=None)
+        values["tiles"] = [dict(tile) for tile in values["tiles"]]
+        return values
+
+
+class NdviSummarySerializer(serializers.Serializer):
+    """{"mean", "min", "max"} of the ndvi-object layout. Input may also be a
+    plain number (the mean); a missing min/max is derived (NdviState.ndvi_summary)."""
+
+    mean = serializers.FloatField(min_value=-1, max_value=1)
+    min = serializers.FloatField(min_value=-1, max_value=1, required=False)
+    max = serializers.FloatField(min_value=-1, max_value=1, required=False)
+
+    def to_internal_value(self, data):
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            data = {"mean": data}
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        low, high = attrs.get("min", attrs["mean"]), attrs.get("max", attrs["mean"])
+        if not low <= attrs["mean"] <= high:
+            raise serializers.ValidationError("Need min <= mean <= max.")
+        return attrs
+
+
+class NdviStateObjectSerializer(serializers.ModelSerializer):
+    """farm_state layout ndvi-object:
+    {"farm_id", "observed_at", "ndvi": {"mean", "min", "max"}, "source", "tiles"}."""
+
+    farm_id = serializers.IntegerField(read_only=True)
+    ndvi = NdviSummarySerializer(source="ndvi_summary")
+    tiles = TileSerializer(many=True, max_length=64)
+
+    class Meta:
+        model = NdviState
+        fields = ["farm_id", "observed_at", "ndvi", "source", "tiles"]
+
+    @staticmethod
+    def columns(validated: dict) -> dict:
+        values = dict(validated)
+        summary = values.pop("ndvi_summary")
+        values.update(ndvi=summary["mean"], ndvi_min=summary.get("min"), ndvi_max=summary.get("max"))
+        values["tiles"] = [dict(tile) for tile in values["tiles"]]
+        return values
+
 
 class ObservationSerializer(serializers.ModelSerializer):
+    """observation layout plain."""
+
     class Meta:
         model = Observation
         fields = ["id", "farm", "station", "observed_at", "temperature_c", "humidity_pct",
                   "rainfall_mm", "wind_kph"]
+
+
+class ObservationRenamedIdSerializer(ObservationSerializer):
+    """observation layout renamed-id: `id` is called `observation_id`."""
+
+    observation_id = serializers.IntegerField(source="id", read_only=True)
+
+    class Meta(ObservationSerializer.Meta):
+        fields = ["observation_id"] + ObservationSerializer.Meta.fields[1:]
 
 
 class ObservationFilterSerializer(serializers.Serializer):
@@ -46,30 +109,3 @@ class ObservationFilterSerializer(serializers.Serializer):
 
     farm = serializers.IntegerField(required=False, min_value=1)
     since = serializers.DateTimeField(required=False)
-
-
-class SchemaSwitchSerializer(serializers.Serializer):
-    version = serializers.ChoiceField(choices=SUPPORTED_VERSIONS)
-
-
-class FaultsSerializer(serializers.Serializer):
-    """The body of POST /__demo/faults (see README.md)."""
-
-    latency_ms = serializers.IntegerField(min_value=0, max_value=60000, default=0)
-    fail_rate = serializers.FloatField(min_value=0, max_value=1, required=False, allow_null=True, default=None)
-    fail_status = serializers.IntegerField(min_value=400, max_value=599, default=503)
-    html_errors = serializers.BooleanField(default=False)
-    rate_limit = serializers.BooleanField(default=False)
-    retry_after = serializers.IntegerField(min_value=0, max_value=86400, default=1)
-    reset_connections = serializers.BooleanField(default=False)
-    max_faults = serializers.IntegerField(min_value=0, default=0)
-    paths = serializers.CharField(allow_blank=True, default="", max_length=500)
-
-    def validate_paths(self, value):
-        import re
-
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise serializers.ValidationError(f"Not a valid regular expression: {exc}.")
-        return value

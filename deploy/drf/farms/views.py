@@ -1,13 +1,22 @@
-"""The /api/v1/ views: JWT auth (settings), farms, NDVI state, observations."""
+"""The /api/v1/ views: JWT auth (settings), farms, NDVI state, observations.
+
+Views whose answer has layouts (farms.layouts) pick the serializer class per
+request in get_serializer_class(), so DRF's OpenAPI generator (farms.openapi)
+describes the layout in effect; their AutoSchema keeps the operation and
+component names stable across layouts.
+"""
 from django.shortcuts import get_object_or_404
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.response import Response
+from rest_framework.schemas.openapi import AutoSchema
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from . import runtime, schema
+from . import layouts, runtime
 from .models import Farm, NdviState, Observation
-from .serializers import FarmSerializer, NdviStateSerializer, ObservationFilterSerializer, ObservationSerializer
+from .openapi import FarmFormSchema
+from .serializers import (FarmSerializer, NdviStateObjectSerializer, NdviStateSerializer, ObservationFilterSerializer,
+                          ObservationRenamedIdSerializer, ObservationSerializer)
 
 
 class CountedTokenObtainView(TokenObtainPairView):
@@ -32,11 +41,12 @@ class CountedTokenRefreshView(TokenRefreshView):
 
 
 class FarmSchemaView(APIView):
-    """GET /api/v1/admin/farms/schema: the form schema of the current version."""
+    """GET /api/v1/admin/farms/schema: the farm form schema in the current schema layout."""
+
+    schema = FarmFormSchema()
 
     def get(self, request):
-        state = getattr(request, "demo_state", None) or runtime.load()
-        return Response(schema.document(state.schema_version))
+        return Response(layouts.schema_document(runtime.for_request(request)))
 
 
 class FarmViewSet(viewsets.ModelViewSet):
@@ -46,30 +56,49 @@ class FarmViewSet(viewsets.ModelViewSet):
     serializer_class = FarmSerializer
 
 
-class NdviStateView(APIView):
-    """GET, PUT /api/v1/farms/{id}/state: read or replace one farm's NDVI state."""
+class NdviStateView(mixins.RetrieveModelMixin, generics.GenericAPIView):
+    """GET, PUT /api/v1/farms/{id}/state: read or replace one farm's NDVI state,
+    in the farm_state layout (flat or ndvi-object)."""
+
+    schema = AutoSchema(operation_id_base="NdviState", component_name="NdviState")
+    lookup_field = "farm_id"
+    lookup_url_kwarg = "pk"
+
+    def get_queryset(self):
+        # Not a class attribute: DRF's generator would then name the path
+        # parameter after NdviState's primary key ({farm}) instead of {id}.
+        return NdviState.objects.all()
+
+    def get_serializer_class(self):
+        if runtime.for_request(self.request).farm_state_layout == "ndvi-object":
+            return NdviStateObjectSerializer
+        return NdviStateSerializer
 
     def get(self, request, pk):
-        state = get_object_or_404(NdviState, farm=get_object_or_404(Farm, pk=pk))
-        return Response(NdviStateSerializer(state).data)
+        return self.retrieve(request, pk=pk)
 
     def put(self, request, pk):
         farm = get_object_or_404(Farm, pk=pk)
-        serializer = NdviStateSerializer(data=request.data)
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        values = dict(serializer.validated_data)
-        values["tiles"] = [dict(tile) for tile in values["tiles"]]
+        values = serializer.columns(serializer.validated_data)
         # One UPDATE, or one INSERT: no read-then-write transaction (see runtime).
         if not NdviState.objects.filter(farm=farm).update(**values):
             NdviState.objects.create(farm=farm, **values)
-        return Response(NdviStateSerializer(NdviState.objects.get(farm=farm)).data)
+        return Response(self.get_serializer(NdviState.objects.get(farm=farm)).data)
 
 
 class ObservationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """GET, POST /api/v1/observations/; GET filters by ?farm=<id> and
-    ?since=<ISO datetime> (observed_at >= since), oldest first."""
+    """GET, POST /api/v1/observations/ in the observation layout (plain or
+    renamed-id); GET filters by ?farm=<id> and ?since=<ISO datetime>
+    (observed_at >= since), oldest first."""
 
-    serializer_class = ObservationSerializer
+    schema = AutoSchema(operation_id_base="Observation", component_name="Observation")
+
+    def get_serializer_class(self):
+        if runtime.for_request(self.request).observation_layout == "renamed-id":
+            return ObservationRenamedIdSerializer
+        return ObservationSerializer
 
     def get_queryset(self):
         queryset = Observation.objects.all()

@@ -1,13 +1,14 @@
 """manage.py seed: the service account, ~25 farms with NDVI states and ~200
 observations. Idempotent: the account is (re)set every run, the demo data is
-created once per database (a later run keeps whatever tests changed)."""
+created once per database (a later run keeps whatever tests changed, and the
+layouts). --clear-faults (run.sh passes it) clears faults and transforms."""
 import os
 import random
 from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from farms import runtime
@@ -30,16 +31,20 @@ class Command(BaseCommand):
     help = "Create the demo service account and, once per database, the demo farms."
 
     def add_arguments(self, parser):
-        parser.add_argument("--clear-faults", action="store_true", help="reset /__demo/faults to none")
+        parser.add_argument("--clear-faults", action="store_true",
+                            help="reset /__demo/faults and /__demo/transforms to none")
 
     def handle(self, *args, **options):
         runtime.ensure_row()
         self._ensure_user()
         if options["clear_faults"]:
             runtime.set_faults({})
+            runtime.set_transforms({})
         version = os.environ.get("DRF_DEMO_SCHEMA_VERSION", "")
         if version:
-            runtime.set_schema_version(int(version))
+            if version not in ("1", "2"):
+                raise CommandError(f"DRF_DEMO_SCHEMA_VERSION must be 1 or 2, got {version!r}")
+            runtime.set_schema_version(int(version))  # schema layout v1/v2, no override
         if not DemoState.objects.get(pk=runtime.STATE_ID).seeded:
             with transaction.atomic():
                 self._create_data()

@@ -1,0 +1,129 @@
+package cache
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The data set identity: Redis draws a new run_id at every start of
+// redis-server, and every master of a Cluster or the master Sentinel
+// promoted has its own. The control hash records the identity it was
+// written under (field rid). When Redis answers with another identity than
+// the one recorded, the data set may be older than what processes last saw
+// (loaded from a snapshot, or a replica that missed writes), so the epoch
+// is rotated and nothing stored before is served. A normal restart of a
+// persistent Redis rotates it too: correctness over hit rate.
+//
+// It is checked when the cache starts, after every Redis failure before the
+// next control read, and every identityEvery in the background.
+const identityEvery = time.Second
+
+// identity returns the data set identity: a digest of the run_ids of every
+// master. ok is false when the server does not tell (an embedded store).
+func (c *Cache) identity(ctx context.Context) (id string, ok bool, err error) {
+	var ids []string
+	var mu sync.Mutex
+	one := func(ctx context.Context, info string) {
+		for _, line := range strings.Split(info, "\n") {
+			if v, found := strings.CutPrefix(strings.TrimSpace(line), "run_id:"); found {
+				mu.Lock()
+				ids = append(ids, v)
+				mu.Unlock()
+			}
+		}
+	}
+	if cc, isCluster := c.rdb.(*redis.ClusterClient); isCluster {
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, cl *redis.Client) error {
+			info, err := cl.Info(ctx, "server").Result()
+			if err == nil {
+				one(ctx, info)
+			}
+			return err
+		})
+	} else {
+		var info string
+		info, err = c.rdb.Info(ctx, "server").Result()
+		if err == nil {
+			one(ctx, info)
+		}
+	}
+	var rerr redis.Error
+	if errors.As(err, &rerr) {
+		return "", false, nil // the store has no INFO server: nothing to compare
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if len(ids) == 0 {
+		return "", false, nil
+	}
+	sort.Strings(ids)
+	sum := sha256.Sum256([]byte(strings.Join(ids, ",")))
+	return hex.EncodeToString(sum[:8]), true, nil
+}
+
+// checkIdentity compares the data set identity with the control hash's and
+// rotates the epoch when they differ. It clears the pending check.
+func (c *Cache) checkIdentity(ctx context.Context) error {
+	id, ok, err := c.identity(ctx)
+	if err != nil {
+		return err
+	}
+	c.idCheck.Store(false)
+	if !ok {
+		return nil
+	}
+	var epoch, rid *redis.StringCmd
+	_, err = c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSetNX(ctx, c.keys.ctl(), "epoch", randToken())
+		p.HSetNX(ctx, c.keys.ctl(), "rid", id)
+		p.PExpire(ctx, c.keys.ctl(), ctlTTL)
+		epoch = p.HGet(ctx, c.keys.ctl(), "epoch")
+		rid = p.HGet(ctx, c.keys.ctl(), "rid")
+		return nil
+	})
+	if err != nil {
+		c.idCheck.Store(true)
+		return err
+	}
+	if rid.Val() == id {
+		return nil
+	}
+	c.stats.inc(FlushRoute, cRotations)
+	c.o.Logger.Warn("cache: redis holds another data set than before (restarted, restored or failed over); rotating the epoch",
+		"recorded", rid.Val(), "now", id)
+	if _, err := c.rotate(ctx, epoch.Val(), id); err != nil {
+		c.idCheck.Store(true)
+		return err
+	}
+	return nil
+}
+
+// identityLoop checks the identity every identityEvery until Close.
+func (c *Cache) identityLoop() {
+	t := time.NewTicker(identityEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.bgCtx.Done():
+			return
+		case <-t.C:
+		}
+		if c.health.down() {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(c.bgCtx, 4*c.o.RedisTimeout)
+		if err := c.checkIdentity(ctx); err != nil {
+			c.redisFailed(ctx, err)
+		}
+		cancel()
+	}
+}
