@@ -28,7 +28,8 @@ type Cache struct {
 	ctlSeq    atomic.Uint64 // numbers control reads in the order they are sent
 	ctlFlight singleflight.Group
 	ctlAhead  atomic.Bool        // a background re-read of the control hash runs
-	idCheck   atomic.Bool        // check the data set identity before the next control read
+	dials     atomic.Uint64      // connections opened (dialWatch), and
+	checked   atomic.Uint64      // how many of them the last identity check covers
 	subOK     atomic.Bool        // the Pub/Sub subscriber is confirmed and alive
 	flight    singleflight.Group // loads, keyed by entry key
 	refreshes sync.Map           // entry keys with a background refresh running
@@ -73,7 +74,8 @@ func New(ctx context.Context, o Options) (*Cache, error) {
 	}
 	c.bgCtx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	warnContextTimeouts(o)
-	c.idCheck.Store(true)
+	c.dials.Add(1) // check the identity before the first control read
+	o.Redis.AddHook(dialWatch{c})
 	if _, err := c.refreshCtl(ctx, nil); err != nil {
 		o.Logger.Warn("cache: redis not reachable at start; requests bypass the cache until it is", "err", err)
 	}
@@ -196,7 +198,7 @@ func (h *health) ok() bool {
 // read first checks that Redis still holds the same data set.
 func (c *Cache) redisOK() {
 	if c.health.ok() {
-		c.idCheck.Store(true)
+		c.dials.Add(1)
 		c.expireCtl()
 	}
 }

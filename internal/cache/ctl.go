@@ -69,7 +69,7 @@ func (c *Cache) snapshot(ctx context.Context) *ctlState {
 // Redis failure it first checks that Redis still holds the same data set
 // (identity.go).
 func (c *Cache) refreshCtl(ctx context.Context, pre func(p redis.Pipeliner)) (*ctlState, error) {
-	if c.idCheck.Load() {
+	if c.identityStale() {
 		if err := c.checkIdentity(ctx); err != nil {
 			c.redisFailed(ctx, err)
 			return nil, err

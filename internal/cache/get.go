@@ -253,8 +253,14 @@ func (c *Cache) revalidateNow(ctx context.Context, p Policy, req RequestKey, s *
 	return res, err
 }
 
-// check validates raw read under key; see read.
+// check validates raw read under key; see read. When the read may have gone
+// over a connection opened since the last identity check (Redis restarted
+// or failed over), the data set is checked first: an entry of a data set
+// that is not the one s describes is a plain miss.
 func (c *Cache) check(ctx context.Context, p Policy, s *ctlState, req RequestKey, key string, raw []byte, tomb string, now time.Time) (*entry, string, error) {
+	if c.identityStale() && !c.sameDataSet(ctx, s) {
+		return nil, "", nil
+	}
 	e, err := decodeEntry(raw, c.expect(p, s, req.Hash()))
 	if err == nil && e.Tomb != tomb {
 		return nil, "", nil // invalidated after it was stored: a plain miss

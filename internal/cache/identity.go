@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net"
 	"sort"
 	"strings"
 	"sync"
@@ -22,9 +23,42 @@ import (
 // is rotated and nothing stored before is served. A normal restart of a
 // persistent Redis rotates it too: correctness over hit rate.
 //
-// It is checked when the cache starts, after every Redis failure before the
-// next control read, and every identityEvery in the background.
+// It is checked when the cache starts, every identityEvery in the
+// background, and whenever the client opened a new connection since the
+// last check (a restarted or failed-over Redis can only be reached over new
+// connections): then before the next control read and before any entry
+// read over such a connection is served (check in get.go).
 const identityEvery = time.Second
+
+// dialWatch is a go-redis hook that counts new connections.
+type dialWatch struct{ c *Cache }
+
+func (d dialWatch) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := next(ctx, network, addr)
+		if err == nil {
+			d.c.dials.Add(1)
+		}
+		return conn, err
+	}
+}
+
+func (dialWatch) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+func (dialWatch) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// identityStale reports whether a connection was opened since the last
+// identity check.
+func (c *Cache) identityStale() bool { return c.dials.Load() > c.checked.Load() }
+
+// sameDataSet re-reads the control hash (checking the identity first) and
+// reports whether s still describes the data set Redis holds.
+func (c *Cache) sameDataSet(ctx context.Context, s *ctlState) bool {
+	ns, err := c.refreshCtl(ctx, nil)
+	return err == nil && ns.epoch == s.epoch
+}
 
 // identity returns the data set identity: a digest of the run_ids of every
 // master. ok is false when the server does not tell (an embedded store).
@@ -71,13 +105,22 @@ func (c *Cache) identity(ctx context.Context) (id string, ok bool, err error) {
 }
 
 // checkIdentity compares the data set identity with the control hash's and
-// rotates the epoch when they differ. It clears the pending check.
+// rotates the epoch when they differ. On success every connection opened
+// before it began counts as checked.
 func (c *Cache) checkIdentity(ctx context.Context) error {
+	dials := c.dials.Load()
 	id, ok, err := c.identity(ctx)
 	if err != nil {
 		return err
 	}
-	c.idCheck.Store(false)
+	defer func() {
+		for {
+			old := c.checked.Load()
+			if old >= dials || c.checked.CompareAndSwap(old, dials) {
+				return
+			}
+		}
+	}()
 	if !ok {
 		return nil
 	}
@@ -91,7 +134,6 @@ func (c *Cache) checkIdentity(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		c.idCheck.Store(true)
 		return err
 	}
 	if rid.Val() == id {
@@ -100,11 +142,8 @@ func (c *Cache) checkIdentity(ctx context.Context) error {
 	c.stats.inc(FlushRoute, cRotations)
 	c.o.Logger.Warn("cache: redis holds another data set than before (restarted, restored or failed over); rotating the epoch",
 		"recorded", rid.Val(), "now", id)
-	if _, err := c.rotate(ctx, epoch.Val(), id); err != nil {
-		c.idCheck.Store(true)
-		return err
-	}
-	return nil
+	_, err = c.rotate(ctx, epoch.Val(), id)
+	return err
 }
 
 // identityLoop checks the identity every identityEvery until Close.

@@ -218,7 +218,8 @@ func (s *ctlState) sameGen(o *ctlState, route string) bool {
 	return s == o || s.epoch == o.epoch && s.global == o.global && s.versionTok == o.versionTok && s.routes[route] == o.routes[route]
 }
 
-// writePending reports whether answers of route must not be stored at now.
+// writePending reports whether answers of route must not be stored at now
+// (real time: the lease is set in real time, like locks).
 func (s *ctlState) writePending(route string, now time.Time) bool {
 	until, ok := s.pending[route]
 	return ok && now.UnixMilli() < until

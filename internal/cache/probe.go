@@ -121,6 +121,22 @@ func (p *Probe) Once(ctx context.Context) (ran bool, runs []ProbeRun, err error)
 	return true, runs, nil
 }
 
+// ProbeNow runs one probe round in this process, lease or not (the doctor
+// and diagnostics use it, so that what they show is checked now).
+func (c *Cache) ProbeNow(ctx context.Context, o ProbeOptions) []ProbeRun {
+	p := &Probe{c: c, o: o}
+	if o.Before != nil {
+		if err := o.Before(ctx); err != nil {
+			c.o.Logger.Warn("cache: could not re-read the upstream contract", "err", err)
+		}
+	}
+	runs := make([]ProbeRun, 0, len(o.Routes))
+	for _, rt := range o.Routes {
+		runs = append(runs, p.route(ctx, rt))
+	}
+	return runs
+}
+
 // route probes one route and records the outcome.
 func (p *Probe) route(ctx context.Context, rt ProbeRoute) ProbeRun {
 	c, route := p.c, rt.Policy.Route

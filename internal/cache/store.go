@@ -52,7 +52,7 @@ func (c *Cache) loadAndStore(ctx context.Context, p Policy, req RequestKey, s *c
 	if err != nil {
 		e := envelope.From(err)
 		res.FwdStatus = envelope.StatusFor(e)
-		if e.Code == envelope.CodeNotFound && p.NegativeTTL > 0 && !s.writePending(p.Route, now) {
+		if e.Code == envelope.CodeNotFound && p.NegativeTTL > 0 && !s.writePending(p.Route, time.Now()) {
 			res.Status = 404
 			res.Stored = c.store(ctx, p, req, s, key, tomb, 404, encodeNegative(e), p.NegativeTTL, p.NegativeTTL, now, meta{NegGen: s.negs[p.Route]})
 			if res.Stored {
@@ -86,7 +86,7 @@ func (c *Cache) loadAndStore(ctx context.Context, p Policy, req RequestKey, s *c
 		return res, verr
 	}
 	res.Body = f.Body
-	if cur := c.ctl.Load(); s.writePending(p.Route, now) || cur != nil && cur.writePending(p.Route, now) {
+	if cur, wall := c.ctl.Load(), time.Now(); s.writePending(p.Route, wall) || cur != nil && cur.writePending(p.Route, wall) {
 		res.Detail = DetailWritePending
 		return res, nil
 	}

@@ -22,8 +22,8 @@ func (c Change) String() string {
 		p = "/"
 	}
 	switch c.What {
-	case "type":
-		return p + " changed from " + c.Was.String() + " to " + c.Now.String()
+	case "type": // null is compatible with everything: not worth naming
+		return p + " changed from " + c.Was.concrete().String() + " to " + c.Now.concrete().String()
 	case "added":
 		return p + " is new"
 	}

@@ -47,10 +47,14 @@ func (o *Ops) diagnose(ctx context.Context) Diagnosis {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	up, upSchema := o.upstreamLayer(ctx)
+	cacheRow := o.cacheLayer(ctx, upSchema) // first: it makes entries of an older version unreachable
+	// A probe round now: a shape change the probe has not seen yet makes the
+	// older entries unreachable before the routes are exercised.
+	o.d.Cache.ProbeNow(ctx, o.d.Reads.ProbeOptions())
 	shapes, shapesErr := o.d.Cache.Shapes(ctx, routetable.CachedReads())
 	runs := o.exercise(ctx, shapes)
 	layers := []Layer{o.routeLayer(), o.exappLayer(), o.redisLayer(ctx), o.tokenLayer(ctx), up,
-		o.contractLayer(runs, shapes, shapesErr), o.cacheLayer(ctx, upSchema), o.routesLayer(runs)}
+		o.contractLayer(runs, shapes, shapesErr), cacheRow, o.routesLayer(runs)}
 	d := Diagnosis{Healthy: true, Layers: layers, Checked: time.Now().UTC().Format(time.RFC3339),
 		Verdict: "Every layer is healthy."}
 	for _, l := range layers {

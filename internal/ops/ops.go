@@ -28,6 +28,7 @@ type Cache interface {
 	Verify(ctx context.Context, refetch cache.Refetch) ([]cache.Drift, error)
 	ObserveSchemaVersion(ctx context.Context, v string) error
 	Shapes(ctx context.Context, routes []string) ([]cache.RouteShape, error)
+	ProbeNow(ctx context.Context, o cache.ProbeOptions) []cache.ProbeRun
 }
 
 // Reads is the read path a client takes and the upstream re-read of the
@@ -36,6 +37,7 @@ type Reads interface {
 	Read(ctx context.Context, route string, p resources.Params) (resources.Answer, error)
 	Refetch(ctx context.Context, route, request string) (cache.Fetched, error)
 	Contract() resources.ContractStatus
+	ProbeOptions() cache.ProbeOptions
 }
 
 // Tokens reports on the shared DRF token.

@@ -26,7 +26,7 @@ type world struct {
 }
 
 // newWorld wires ops over a real redis-server and the real DRF demo.
-func newWorld(t *testing.T) world {
+func newWorld(t *testing.T, tune ...func(*ops.Deps)) world {
 	t.Helper()
 	r := testenv.StartRedis(t)
 	drf := testenv.StartDRF(t, testenv.DRFOptions{})
@@ -50,8 +50,12 @@ func newWorld(t *testing.T) world {
 	t.Cleanup(func() { c.Close() })
 	res := resources.New(up, c, resources.Options{Policy: resources.Policy{TTL: time.Hour, SWR: time.Minute, StaleIfError: time.Hour}, UpstreamURL: drf.URL()})
 	lc := exapp.New(exapp.Options{})
-	o := ops.New(ops.Deps{AppID: "weather_apis", AppVersion: "test", Cache: c, Reads: res, Tokens: tokens, Breaker: brk, Upstream: up,
-		UpstreamCounters: counters, UpstreamURL: drf.URL(), Redis: rdb, RedisKind: "server", Lifecycle: lc, Started: time.Now()})
+	deps := ops.Deps{AppID: "weather_apis", AppVersion: "test", Cache: c, Reads: res, Tokens: tokens, Breaker: brk, Upstream: up,
+		UpstreamCounters: counters, UpstreamURL: drf.URL(), Redis: rdb, RedisKind: "server", Lifecycle: lc, Started: time.Now()}
+	for _, f := range tune {
+		f(&deps)
+	}
+	o := ops.New(deps)
 	return world{ops: o, res: res, redis: r, drf: drf}
 }
 
