@@ -9,7 +9,7 @@ export GOTOOLCHAIN := local
 .PHONY: js js-test js-e2e help deps build test test-go test-drf fuzz-short fuzz bench demo vet clean smoke-container check-deploy image
 
 help: ## show this help
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 deps: ## install the Debian packages the tests need (only missing ones)
 	./deploy/install-deps.sh test
@@ -43,11 +43,21 @@ js-e2e: build js ## admin UI in Debian's chromium against the real stack; screen
 	./deploy/install-deps.sh browser
 	cd js && npm run test:e2e
 
-fuzz-short: ## the envelope fuzz target, briefly
-	$(GO) test -run '^$$' -fuzz FuzzEnvelope -fuzztime 10s ./handlers
+# Every fuzz target, as "Name package". make test runs each briefly, make fuzz
+# for FUZZTIME each and the seeded evolution property test with a larger count.
+FUZZ_TARGETS := FuzzEnvelope:./handlers FuzzPrint:./internal/jsonshape FuzzDeclared:./internal/jsonshape \
+	FuzzCanonicalID:./internal/routetable FuzzMapStrings:./internal/resources FuzzCheck:./internal/upstreamcontract
+FUZZTIME ?= 2m
+EVOLUTIONS ?= 60
 
-fuzz: ## the envelope fuzz target, for 5 minutes
-	$(GO) test -run '^$$' -fuzz FuzzEnvelope -fuzztime 5m ./handlers
+fuzz-short: ## every fuzz target, 5 s each
+	@for t in $(FUZZ_TARGETS); do echo "fuzz $${t%%:*} (5s)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime 5s $${t#*:} || exit 1; done
+
+fuzz: build ## every fuzz target for FUZZTIME (2m), then the evolution property test with EVOLUTIONS (60) random evolutions
+	@for t in $(FUZZ_TARGETS); do echo "fuzz $${t%%:*} ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) $${t#*:} || exit 1; done
+	WEATHER_APIS_EVOLUTION_COUNT=$(EVOLUTIONS) $(GO) test -count=1 -timeout 60m -run 'TestEvolutionProperty' -v ./cmd/weather_apis
 
 bench: build ## measure speed and memory side by side (wrk, nginx, Varnish, bare Go, DRF); report in artifacts/bench/report.md
 	./deploy/install-deps.sh test bench

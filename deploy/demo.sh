@@ -36,7 +36,7 @@ APP_ID=weather_apis APP_SECRET="$secret" APP_VERSION=$(sed -n 's:.*<version>\(.*
 APP_HOST=127.0.0.1 APP_PORT=$EXAPP NEXTCLOUD_URL="http://127.0.0.1:$NC" AA_VERSION=32.0.0 \
 WEATHER_APIS_REDIS_URL="redis://127.0.0.1:$REDIS/0" WEATHER_APIS_UPSTREAM_URL="http://127.0.0.1:$DRF" \
 WEATHER_APIS_UPSTREAM_USERNAME=weather_svc WEATHER_APIS_UPSTREAM_PASSWORD=weather_svc_pw \
-WEATHER_APIS_CACHE_PROBE_INTERVAL=10s WEATHER_APIS_LOG_FORMAT=text \
+WEATHER_APIS_CACHE_PROBE_INTERVAL=10s WEATHER_APIS_UPSTREAM_OPENAPI_PATH=/api/v1/schema/ WEATHER_APIS_LOG_FORMAT=text \
   ./bin/weather_apis >"$dir/weather_apis.log" 2>&1 &
 pids+=($!)
 
@@ -52,6 +52,9 @@ weather_apis demo is running.
   Proxied API, e.g.:             curl -u admin:admin http://127.0.0.1:$NC/index.php/apps/app_api/proxy/weather_apis/api/v1/admin/farms/schema -i
   occ, e.g.:                     ./bin/appapi-sim occ -sim http://127.0.0.1:$NC weather_apis:doctor
   Switch the DRF schema:         curl -X POST -d '{"version":2}' -H 'Content-Type: application/json' http://127.0.0.1:$DRF/__demo/schema
+  Switch to layouts nobody here scripted (schema: v3-jsonschema, renamed-keys, choice-objects, no-version;
+  farm_state: ndvi-object; observation: renamed-id), seen within one probe interval (10 s):
+                                 curl -X POST -d '{"schema":"v3-jsonschema","farm_state":"ndvi-object"}' -H 'Content-Type: application/json' http://127.0.0.1:$DRF/__demo/layout
   Logs:                          $dir/*.log
 Press Ctrl-C to stop.
 MSG
