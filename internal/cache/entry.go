@@ -36,16 +36,16 @@ type meta struct {
 	Note string `json:"note,omitempty"`
 	// NegGen is the route's NOT_FOUND generation a negative entry was
 	// stored under; a create bumps it.
-	NegGen int64  `json:"neg_gen,omitempty"`
-	Route  string `json:"route"`
-	ReqHash    string `json:"request_key"`
-	Request    string `json:"request"` // normalised path?query, to re-fetch in Verify
-	Gen        string `json:"gen"`
-	Tomb       string `json:"tomb"` // tombstone value when the load began
-	Status     int    `json:"status"`
-	StoredAt   int64  `json:"stored_at"` // unix milliseconds
-	TTL        int64  `json:"ttl"`       // fresh life, milliseconds
-	Hash       string `json:"sha256"`
+	NegGen   int64  `json:"neg_gen,omitempty"`
+	Route    string `json:"route"`
+	ReqHash  string `json:"request_key"`
+	Request  string `json:"request"` // normalised path?query, to re-fetch in Verify
+	Gen      string `json:"gen"`
+	Tomb     string `json:"tomb"` // tombstone value when the load began
+	Status   int    `json:"status"`
+	StoredAt int64  `json:"stored_at"` // unix milliseconds
+	TTL      int64  `json:"ttl"`       // fresh life, milliseconds
+	Hash     string `json:"sha256"`
 }
 
 // entry is a decoded, validated record.

@@ -188,4 +188,3 @@ func (c *Cache) direct(ctx context.Context, p Policy, req RequestKey, load Loade
 	res.Body = f.Body
 	return res, nil
 }
-

@@ -6,9 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Kinds is a set of JSON value kinds seen at one path.
@@ -60,17 +60,17 @@ type Print struct {
 	truncated bool
 }
 
-// Of returns the print of body, which must be JSON.
+// Of returns the print of body, which must be JSON. It scans the bytes
+// once without decoding values; a path string is allocated only the first
+// time the path is seen (list elements share theirs), so a page of many
+// records costs little more than one record.
 func Of(body []byte) (Print, error) {
+	if !json.Valid(body) {
+		return Print{}, errors.New("jsonshape: not JSON")
+	}
 	p := Print{paths: make(map[string]Kinds, 32)}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := p.walk(dec, "", 0); err != nil {
-		return Print{}, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return Print{}, errors.New("jsonshape: trailing data after the JSON value")
-	}
+	sc := scanner{b: body, p: &p, path: make([]byte, 0, 128)}
+	sc.value(0)
 	return p, nil
 }
 
@@ -82,55 +82,184 @@ func (p *Print) add(path string, k Kinds) {
 	p.truncated = true
 }
 
-// walk records the next value of dec at path.
-func (p *Print) walk(dec *json.Decoder, path string, depth int) error {
+// scanner walks valid JSON (checked by json.Valid first).
+type scanner struct {
+	b    []byte
+	i    int
+	p    *Print
+	path []byte
+}
+
+// record adds kind k at the current path; the path string is allocated
+// only when it is new or gains a kind.
+func (s *scanner) record(k Kinds) {
+	if old, ok := s.p.paths[string(s.path)]; ok && old&k == k {
+		return
+	}
+	s.p.add(string(s.path), k)
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// value records the value at s.i and moves past it.
+func (s *scanner) value(depth int) {
+	s.ws()
 	if depth > MaxDepth {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return err
+		start := s.i
+		s.skip()
+		s.record(kindOfRaw(s.b[start:s.i]))
+		return
+	}
+	switch c := s.b[s.i]; c {
+	case '{':
+		s.record(KObject)
+		s.i++
+		s.ws()
+		if s.b[s.i] == '}' {
+			s.i++
+			return
 		}
-		p.add(path, kindOfRaw(raw))
-		return nil
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			p.add(path, KObject)
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				key, _ := kt.(string)
-				if err := p.walk(dec, path+"/"+segment(key), depth+1); err != nil {
-					return err
-				}
-			}
-		case '[':
-			p.add(path, KArray)
-			for dec.More() {
-				if err := p.walk(dec, path+"/[]", depth+1); err != nil {
-					return err
-				}
+		for {
+			s.ws()
+			raw, escaped := s.str()
+			s.ws()
+			s.i++ // ':'
+			n := len(s.path)
+			s.path = appendSegment(append(s.path, '/'), raw, escaped)
+			s.value(depth + 1)
+			s.path = s.path[:n]
+			s.ws()
+			c := s.b[s.i]
+			s.i++
+			if c == '}' {
+				return
 			}
 		}
-		_, err = dec.Token() // the closing delimiter
-		return err
-	case string:
-		p.add(path, KString)
-	case json.Number:
-		p.add(path, KNumber)
-	case bool:
-		p.add(path, KBool)
-	case nil:
-		p.add(path, KNull)
+	case '[':
+		s.record(KArray)
+		s.i++
+		s.ws()
+		if s.b[s.i] == ']' {
+			s.i++
+			return
+		}
+		n := len(s.path)
+		s.path = append(s.path, "/[]"...)
+		for {
+			s.value(depth + 1)
+			s.ws()
+			c := s.b[s.i]
+			s.i++
+			if c == ']' {
+				break
+			}
+		}
+		s.path = s.path[:n]
+	case '"':
+		s.str()
+		s.record(KString)
+	case 't', 'f':
+		s.literal()
+		s.record(KBool)
+	case 'n':
+		s.literal()
+		s.record(KNull)
+	default:
+		s.literal()
+		s.record(KNumber)
 	}
-	return nil
+}
+
+// str moves past a string and returns its raw content and whether it has
+// escapes.
+func (s *scanner) str() (raw []byte, escaped bool) {
+	s.i++ // opening quote
+	start := s.i
+	for s.b[s.i] != '"' {
+		if s.b[s.i] == '\\' {
+			escaped = true
+			s.i++
+		}
+		s.i++
+	}
+	raw = s.b[start:s.i]
+	s.i++
+	return raw, escaped
+}
+
+// literal moves past a number, true, false or null.
+func (s *scanner) literal() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return
+		}
+		s.i++
+	}
+}
+
+// skip moves past any value.
+func (s *scanner) skip() {
+	switch s.b[s.i] {
+	case '"':
+		s.str()
+	case '{', '[':
+		depth := 0
+		for {
+			switch s.b[s.i] {
+			case '"':
+				s.str()
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+			}
+			s.i++
+			if depth == 0 {
+				return
+			}
+		}
+	default:
+		s.literal()
+	}
+}
+
+// appendSegment appends the pointer segment of a member name (raw JSON
+// string content): "{}" for names that are ids (all digits, or a UUID), so
+// that objects keyed by data do not grow the print; otherwise the name
+// escaped as in RFC 6901.
+func appendSegment(path, raw []byte, escaped bool) []byte {
+	key := raw
+	if escaped || !utf8.Valid(raw) { // decoded as encoding/json does (U+FFFD for bad bytes)
+		var k string
+		if json.Unmarshal(append(append([]byte{'"'}, raw...), '"'), &k) == nil {
+			key = []byte(k)
+		}
+	}
+	if allDigits(string(key)) || isUUID(string(key)) {
+		return append(path, "{}"...)
+	}
+	for _, c := range key {
+		switch c {
+		case '~':
+			path = append(path, "~0"...)
+		case '/':
+			path = append(path, "~1"...)
+		default:
+			path = append(path, c)
+		}
+	}
+	return path
 }
 
 func kindOfRaw(raw json.RawMessage) Kinds {
@@ -151,19 +280,6 @@ func kindOfRaw(raw json.RawMessage) Kinds {
 		return KNull
 	}
 	return KNumber
-}
-
-// segment is the pointer segment of member key: "{}" for keys that are ids
-// (all digits, or a UUID), so that objects keyed by data do not grow the
-// print; otherwise key escaped as in RFC 6901.
-func segment(key string) string {
-	if allDigits(key) || isUUID(key) {
-		return "{}"
-	}
-	if strings.ContainsAny(key, "~/") {
-		key = strings.NewReplacer("~", "~0", "/", "~1").Replace(key)
-	}
-	return key
 }
 
 func isUUID(s string) bool {

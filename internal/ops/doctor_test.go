@@ -110,4 +110,3 @@ func diagnose(t *testing.T, o *ops.Ops) ops.Diagnosis {
 }
 
 func ptr[T any](v T) *T { return &v }
-

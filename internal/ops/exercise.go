@@ -33,7 +33,9 @@ type routeRun struct {
 func (r routeRun) failed() bool { return r.Err != nil && envelope.StatusFor(r.Err) >= 500 }
 
 // refused reports whether the answer broke the route's checks.
-func (r routeRun) refused() bool { return r.Err != nil && r.Err.Code == envelope.CodeUpstreamBadResponse }
+func (r routeRun) refused() bool {
+	return r.Err != nil && r.Err.Code == envelope.CodeUpstreamBadResponse
+}
 
 // exercise reads every cached read route as a client would. A route with an
 // id or query is read with the request the cache last stored for it (its
