@@ -111,7 +111,7 @@ func (s *Server) okOrFail(c *gin.Context, v any, err error) {
 }
 
 // openapi handles "GET /api/v1/openapi.json": the raw document, not an
-// envelope (contract.md §2).
+// envelope (README.md "Routes").
 func (s *Server) openapi() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if len(s.d.OpenAPI) == 0 {

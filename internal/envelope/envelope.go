@@ -30,7 +30,8 @@ type Version struct {
 	Envelope int    `json:"envelope"`
 }
 
-// Envelope is the JSON shape of every API answer (contract.md §3).
+// Envelope is the JSON shape of every API answer (README.md "Every answer is
+// an envelope").
 type Envelope struct {
 	// Data is already-encoded JSON; nil is written as null.
 	Data      json.RawMessage

@@ -15,7 +15,7 @@ import (
 // Code is a stable UPPER_SNAKE error identifier that clients may switch on.
 type Code string
 
-// The codes of contract.md §3.
+// The error codes (README.md "Every answer is an envelope").
 const (
 	CodeBadRequest          Code = "BAD_REQUEST"
 	CodeUnauthenticated     Code = "UNAUTHENTICATED"

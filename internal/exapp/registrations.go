@@ -5,7 +5,10 @@
 package exapp
 
 import (
+	"strings"
+
 	"github.com/weather-apis/weather_apis/internal/nextcloud"
+	"github.com/weather-apis/weather_apis/internal/routetable"
 )
 
 // Names registered in Nextcloud.
@@ -18,16 +21,17 @@ const (
 	StateKey     = "app"
 )
 
-// OccCommands are the occ commands of contract.md §4, each forwarded by
-// AppAPI to POST /occ/<handler>.
+// OccCommands are the occ commands weather_apis registers (README.md
+// "Registering with a real Nextcloud"), each forwarded by AppAPI to
+// POST /occ/<handler>; the route names come from the route table.
 func OccCommands() []nextcloud.OccCommand {
 	return []nextcloud.OccCommand{
 		{Name: "weather_apis:cache:stats", Description: "Show cache statistics (hits, misses, stale, bypass, validation failures, upstream calls, token obtains)", ExecuteHandler: "/occ/cache/stats"},
 		{Name: "weather_apis:cache:flush", Description: "Flush the cache (O(1) generation bump), all routes or one", ExecuteHandler: "/occ/cache/flush",
-			Options: []nextcloud.OccOption{{Name: "route", Mode: "required", Description: "only this route (e.g. farm_schema)"}},
-			Usages:  []string{"--route=farm_schema"}},
+			Options: []nextcloud.OccOption{{Name: "route", Mode: "required", Description: "only this route: " + strings.Join(routetable.CachedReads(), ", ")}},
+			Usages:  []string{"--route=" + routetable.CachedReads()[0]}},
 		{Name: "weather_apis:cache:verify", Description: "Compare every cached entry with a fresh upstream read and report drift", ExecuteHandler: "/occ/cache/verify"},
-		{Name: "weather_apis:doctor", Description: "Check every layer (AppAPI route, ExApp, Redis, upstream token, upstream, cache) and say which one is wrong", ExecuteHandler: "/occ/doctor"},
+		{Name: "weather_apis:doctor", Description: "Check every layer (AppAPI route, ExApp, Redis, upstream token, upstream, contract, cache, every cached route as a client reads it) and say which one is wrong", ExecuteHandler: "/occ/doctor"},
 		{Name: "weather_apis:credentials:create", Description: "Create an API key or integration token (the secret is printed once)", ExecuteHandler: "/occ/credentials/create",
 			Options: []nextcloud.OccOption{
 				{Name: "name", Mode: "required", Description: "credential name"},

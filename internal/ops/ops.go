@@ -1,6 +1,7 @@
 // Package ops is the operator's view of weather_apis: cache statistics,
 // flush and verify, the per-layer diagnostics table, and the occ commands
-// that print the same reports as text (contract.md §4).
+// that print the same reports as text (README.md "Registering with a real
+// Nextcloud").
 package ops
 
 import (

@@ -47,7 +47,7 @@ func (s *Service) Refetch(ctx context.Context, name, request string) (cache.Fetc
 	if err != nil {
 		return cache.Fetched{}, err
 	}
-	return s.fetch(ctx, r, path, q, "probe")
+	return s.fetch(ctx, r.Route, path, q, "probe")
 }
 
 // ProbeOptions are the cache probe's routes (every cached read route, with
@@ -57,9 +57,9 @@ func (s *Service) ProbeOptions() cache.ProbeOptions {
 	o := cache.ProbeOptions{Fetch: s.Refetch, Before: s.contract.refresh}
 	for _, name := range routetable.CachedReads() {
 		r := s.routes[name]
-		pr := cache.ProbeRoute{Policy: s.pol[name]}
-		if !r.HasID() {
-			pr.Default = s.plain[name].String()
+		pr := cache.ProbeRoute{Policy: r.pol}
+		if r.hasPlain {
+			pr.Default = r.plain.String()
 		}
 		o.Routes = append(o.Routes, pr)
 	}

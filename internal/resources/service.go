@@ -98,9 +98,7 @@ type Options struct {
 type Service struct {
 	up       Upstream
 	cache    Cache
-	routes   map[string]routetable.Route
-	pol      map[string]cache.Policy
-	plain    map[string]cache.RequestKey // request keys of parameterless reads: the hot path hashes nothing
+	routes   map[string]*route
 	links    *linkRewriter
 	contract *contract
 	settle   time.Duration
@@ -115,36 +113,44 @@ func New(up Upstream, c Cache, o Options) *Service {
 	if o.WriteSettle <= 0 {
 		o.WriteSettle = time.Minute
 	}
-	s := &Service{up: up, cache: c, log: o.Logger, routes: map[string]routetable.Route{}, pol: map[string]cache.Policy{},
-		plain: map[string]cache.RequestKey{}, links: newLinkRewriter(o.UpstreamURL), settle: o.WriteSettle}
+	s := &Service{up: up, cache: c, log: o.Logger, routes: map[string]*route{},
+		links: newLinkRewriter(o.UpstreamURL), settle: o.WriteSettle}
 	s.contract = newContract(o.Contract, up, c, o.Logger)
 	p := o.Policy
 	for _, r := range routetable.Routes() {
 		if r.Kind == routetable.Local {
 			continue
 		}
-		s.routes[r.Name] = r
+		rt := &route{Route: r}
+		s.routes[r.Name] = rt
 		if r.Kind != routetable.Read {
 			continue
 		}
 		if !r.HasID() {
-			s.plain[r.Name] = cache.NewRequestKey(r.Upstream.Path, nil)
+			rt.plain, rt.hasPlain = cache.NewRequestKey(r.Upstream.Path, nil), true
 		}
-		pol := cache.Policy{Route: r.Name, TTL: p.TTL, SWR: p.SWR, StaleIfError: p.StaleIfError, MaxStale: p.MaxStale,
+		rt.pol = cache.Policy{Route: r.Name, TTL: p.TTL, SWR: p.SWR, StaleIfError: p.StaleIfError, MaxStale: p.MaxStale,
 			Check: s.checker(r)}
 		if r.NegativeCache {
-			pol.NegativeTTL = p.NegativeTTL
+			rt.pol.NegativeTTL = p.NegativeTTL
 		}
-		s.pol[r.Name] = pol
 	}
 	return s
 }
 
-// route returns the table row of name if it is of kind k.
-func (s *Service) route(name string, k routetable.Kind) (routetable.Route, error) {
+// route is one row of the table with what the service precomputes for it.
+type route struct {
+	routetable.Route
+	pol      cache.Policy     // read routes
+	plain    cache.RequestKey // the request key without parameters: the hot path hashes nothing
+	hasPlain bool
+}
+
+// route returns the row of name if it is of kind k.
+func (s *Service) route(name string, k routetable.Kind) (*route, error) {
 	r, ok := s.routes[name]
 	if !ok || r.Kind != k {
-		return routetable.Route{}, envelope.Errorf(envelope.CodeInternal, "route %s is not a route of this kind", name)
+		return nil, envelope.Errorf(envelope.CodeInternal, "route %s is not a route of this kind", name)
 	}
 	return r, nil
 }
@@ -169,35 +175,35 @@ func (s *Service) Read(ctx context.Context, route string, p Params) (Answer, err
 	if err != nil {
 		return Answer{}, err
 	}
-	key, ok := s.plain[route]
+	key := r.plain
 	var path string
 	var q url.Values
-	if !ok || len(p.Query) > 0 {
-		if path, q, err = s.target(r, p); err != nil {
+	if !r.hasPlain || len(p.Query) > 0 {
+		if path, q, err = s.target(r.Route, p); err != nil {
 			return Answer{}, err
 		}
 		key = cache.NewRequestKey(path, q)
 	}
-	pol := s.pol[route]
 	if !p.Revalidate {
-		if res, ok := s.cache.Fresh(pol, key); ok {
+		if res, ok := s.cache.Fresh(r.pol, key); ok {
 			return answerOf(res), nil
 		}
 	}
 	if path == "" {
 		path = r.Upstream.Path
 	}
-	return s.readThrough(ctx, r, pol, p, path, q, key)
+	return s.readThrough(ctx, r, p, path, q, key)
 }
 
 // readThrough answers a read that the in-process copy could not: through
 // Redis or the upstream. It is a function of its own because the loader
 // closure captures p, path and q: in Read they would move to the heap on
 // every call, hits included.
-func (s *Service) readThrough(ctx context.Context, r routetable.Route, pol cache.Policy, p Params, path string, q url.Values, key cache.RequestKey) (Answer, error) {
+func (s *Service) readThrough(ctx context.Context, r *route, p Params, path string, q url.Values, key cache.RequestKey) (Answer, error) {
 	load := func(ctx context.Context) (cache.Fetched, error) {
-		return s.fetch(ctx, r, path, q, p.RequestID)
+		return s.fetch(ctx, r.Route, path, q, p.RequestID)
 	}
+	pol := r.pol
 	pol.Revalidate = p.Revalidate
 	res, err := s.cache.Get(ctx, pol, key, load)
 	return answerOf(res), err

@@ -25,7 +25,7 @@ func (s *Service) Write(ctx context.Context, route string, p Params, body []byte
 	if err != nil {
 		return Answer{}, err
 	}
-	path, q, err := s.target(r, p)
+	path, q, err := s.target(r.Route, p)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -36,10 +36,10 @@ func (s *Service) Write(ctx context.Context, route string, p Params, body []byte
 	resp, err := s.up.Do(ctx, upstream.Request{Method: r.Upstream.Method, Path: path, Query: q, Body: body,
 		IdempotencyKey: p.IdempotencyKey, RequestID: p.RequestID})
 	ictx := context.WithoutCancel(ctx)
-	s.invalidate(ictx, r, id)
+	s.invalidate(ictx, r.Route, id)
 	if err != nil {
 		if uncertain(err) {
-			if werr := s.cache.WriteUncertain(ictx, targetRoutes(r), s.settle); werr != nil {
+			if werr := s.cache.WriteUncertain(ictx, targetRoutes(r.Route), s.settle); werr != nil {
 				s.log.Error("cannot hold caching after an uncertain write", "route", route, "err", werr.Error())
 			}
 		}
@@ -56,7 +56,7 @@ func (s *Service) Write(ctx context.Context, route string, p Params, body []byte
 	case resp.Status == http.StatusNoContent || len(resp.Body) == 0:
 		a.Status = http.StatusOK // 204 cannot carry the envelope; the write happened
 	default:
-		a.Body = s.links.rewrite(resp.Body, r)
+		a.Body = s.links.rewrite(resp.Body, r.Route)
 		s.contract.report(r.Name, r.Upstream.Method, path, resp.Status, resp.Body)
 	}
 	return a, nil
