@@ -39,8 +39,13 @@ func newServer(t testing.TB, mod func(*handlers.Deps)) http.Handler {
 		Lifecycle: &fakeLifecycle{},
 		Resources: &fakeResources{
 			ReadFn: func(ctx context.Context, route string, p handlers.Params) (handlers.Answer, error) {
-				if p.ID == "404" {
-					return handlers.Answer{XCache: "MISS"}, envelope.New(envelope.CodeNotFound, "Not found.")
+				switch p.ID {
+				case "404":
+					return handlers.Answer{XCache: "MISS"}, envelope.New(envelope.CodeNotFound, "Not found.").WithOrigin(envelope.SourceUpstream)
+				case "405":
+					return handlers.Answer{XCache: "HIT"}, envelope.New(envelope.CodeNotFound, "Not found.").WithOrigin(envelope.SourceCache)
+				case "502":
+					return handlers.Answer{XCache: "MISS"}, envelope.New(envelope.CodeUpstreamBadResponse, "refused")
 				}
 				return handlers.Answer{Status: 200, Body: []byte(`{"route":"` + route + `"}`), SchemaVersion: "1", Source: envelope.SourceCache, XCache: "HIT", CacheStatus: "weather_apis; hit", Age: 3 * time.Second}, nil
 			},
@@ -148,8 +153,11 @@ func TestRouter(t *testing.T) {
 	}{
 		{"cached admin read", req{method: "GET", path: "/api/v1/admin/farms/schema", user: admin}, 200, "", envelope.SourceCache, map[string]string{"X-Cache": "HIT", "Age": "3", "Cache-Status": "weather_apis; hit"}},
 		{"farm detail", req{method: "GET", path: "/api/v1/admin/farms/7", user: admin}, 200, "", envelope.SourceCache, nil},
-		{"farm detail not found", req{method: "GET", path: "/api/v1/admin/farms/404", user: admin}, 404, envelope.CodeNotFound, envelope.SourceLocal, map[string]string{"X-Cache": "MISS"}},
+		{"farm detail not found upstream", req{method: "GET", path: "/api/v1/admin/farms/404", user: admin}, 404, envelope.CodeNotFound, envelope.SourceUpstream, map[string]string{"X-Cache": "MISS"}},
+		{"farm detail not found, cached", req{method: "GET", path: "/api/v1/admin/farms/405", user: admin}, 404, envelope.CodeNotFound, envelope.SourceCache, map[string]string{"X-Cache": "HIT"}},
+		{"farm detail refused by weather_apis", req{method: "GET", path: "/api/v1/admin/farms/502", user: admin}, 502, envelope.CodeUpstreamBadResponse, envelope.SourceLocal, nil},
 		{"farm id not a number", req{method: "GET", path: "/api/v1/admin/farms/abc", user: admin}, 400, envelope.CodeBadRequest, envelope.SourceLocal, nil},
+		{"farm id zero", req{method: "GET", path: "/api/v1/admin/farms/0", user: admin}, 400, envelope.CodeBadRequest, envelope.SourceLocal, nil},
 		{"create farm", req{method: "POST", path: "/api/v1/admin/farms", user: admin, body: `{"name":"x"}`}, 201, "", envelope.SourceUpstream, nil},
 		{"create farm with invalid JSON", req{method: "POST", path: "/api/v1/admin/farms", user: admin, body: `{"name":`}, 400, envelope.CodeBadRequest, envelope.SourceLocal, nil},
 		{"create farm body too large (declared)", req{method: "POST", path: "/api/v1/admin/farms", user: admin, body: `{"n":"` + strings.Repeat("x", 2000) + `"}`}, 413, envelope.CodePayloadTooLarge, envelope.SourceLocal, nil},
@@ -338,5 +346,25 @@ func TestStaticContentTypesAndCaching(t *testing.T) {
 	}
 	if rec := do(t, h, req{method: "GET", path: "/js/../appinfo/info.xml", user: admin}); rec.Code == 200 {
 		t.Errorf("path traversal served a file")
+	}
+}
+
+// TestIDsReachResourcesCanonical: "/farms/007" and "/farms/7" are one
+// resource; the id the resources service gets is canonical.
+func TestIDsReachResourcesCanonical(t *testing.T) {
+	var got []string
+	h := newServer(t, func(d *handlers.Deps) {
+		d.Resources = &fakeResources{ReadFn: func(ctx context.Context, route string, p handlers.Params) (handlers.Answer, error) {
+			got = append(got, route+"/"+p.ID)
+			return handlers.Answer{Status: 200, Body: []byte(`{}`), Source: envelope.SourceCache, XCache: "HIT"}, nil
+		}}
+	})
+	for _, path := range []string{"/api/v1/admin/farms/007", "/api/v1/admin/farms/7"} {
+		if rec := do(t, h, req{method: "GET", path: path, user: admin}); rec.Code != 200 {
+			t.Fatalf("GET %s = %d", path, rec.Code)
+		}
+	}
+	if strings.Join(got, ",") != "farm_detail/7,farm_detail/7" {
+		t.Errorf("ids passed on = %v; want the canonical 7 twice", got)
 	}
 }
