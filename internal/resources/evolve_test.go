@@ -247,4 +247,12 @@ func TestUpstreamErrorsSayUpstream(t *testing.T) {
 	if e == nil || e.Code != envelope.CodeValidationFailed || e.Source() != envelope.SourceUpstream || e.Details == nil {
 		t.Fatalf("invalid create = %+v; want VALIDATION_FAILED from upstream with DRF's field errors", e)
 	}
+	// DRF's OPTIONS metadata, the serializer's write contract, is a cached read.
+	a, err := svc.Read(context.Background(), "farm_metadata", resources.Params{})
+	if err != nil || a.Status != 200 || member(t, a.Body, "actions.POST.name") == nil {
+		t.Fatalf("farm metadata = %d %.200s, %v; want DRF's actions.POST", a.Status, a.Body, err)
+	}
+	if a, _ := svc.Read(context.Background(), "farm_metadata", resources.Params{}); a.XCache != cache.XCacheHit {
+		t.Errorf("second metadata read = %s; want HIT", a.XCache)
+	}
 }
