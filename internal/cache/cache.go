@@ -84,6 +84,7 @@ func New(ctx context.Context, o Options) (*Cache, error) {
 	if o.DisablePubSub {
 		c.subOK.Store(true) // L1 is bounded by L1TTL alone, as documented
 	} else {
+		c.l1.disable() // until the subscription is confirmed (listen)
 		c.goBackground(func() { c.subscribe() })
 	}
 	return c, nil
