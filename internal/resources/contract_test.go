@@ -2,8 +2,12 @@ package resources_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/weather-apis/weather_apis/internal/cache"
 	"github.com/weather-apis/weather_apis/internal/envelope"
@@ -100,4 +104,42 @@ func TestPublishedContract(t *testing.T) {
 			t.Errorf("entry stored under the old contract = %s; want MISS", a.XCache)
 		}
 	})
+}
+
+// TestContractFromAFile: an operator can give the document as a file
+// instead of an upstream path; a file that cannot be read or parsed keeps
+// the last good document and says why.
+func TestContractFromAFile(t *testing.T) {
+	r := testenv.StartRedis(t)
+	w := &world{redis: r, rdb: redis.NewClient(&redis.Options{Addr: r.Addr(), ContextTimeoutEnabled: true})}
+	t.Cleanup(func() { w.rdb.Close() })
+	file := filepath.Join(t.TempDir(), "openapi.json")
+	doc, err := os.ReadFile("../upstreamcontract/testdata/drf-openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, doc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc, c := w.service(t, resources.Options{UpstreamURL: "http://127.0.0.1:1", Contract: resources.ContractOptions{File: file}})
+	ctx := context.Background()
+	if err := svc.RefreshContract(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := svc.Contract()
+	if st.Source != "file "+file || st.Hash == "" || st.Error != "" {
+		t.Fatalf("status = %+v", st)
+	}
+	if cs, _ := c.Stats(ctx); cs.Contract != st.Hash {
+		t.Errorf("cache keyed for contract %q; want %q", cs.Contract, st.Hash)
+	}
+	if err := os.WriteFile(file, []byte("not an OpenAPI document"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RefreshContract(ctx); err == nil {
+		t.Fatal("a broken document was accepted")
+	}
+	if st2 := svc.Contract(); st2.Hash != st.Hash || st2.Error == "" {
+		t.Errorf("after a broken document: %+v; want the last good hash and the reason", st2)
+	}
 }
