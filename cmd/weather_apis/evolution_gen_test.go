@@ -44,8 +44,11 @@ func (ev evoEvolution) String() string {
 			case "retype":
 				ops = append(ops, "retype "+o.Path+"→"+o.Type)
 			case "add":
-				v, _ := json.Marshal(o.Value)
-				ops = append(ops, "add "+o.Path+"="+string(v))
+				var v bytes.Buffer
+				enc := json.NewEncoder(&v)
+				enc.SetEscapeHTML(false)
+				_ = enc.Encode(o.Value)
+				ops = append(ops, "add "+o.Path+"="+strings.TrimSpace(v.String()))
 			default:
 				ops = append(ops, o.Op+" "+o.Path)
 			}
@@ -201,13 +204,18 @@ var evoTypes = []struct {
 	kind jsonshape.Kinds
 }{{"string", jsonshape.KString}, {"number", jsonshape.KNumber}, {"bool", jsonshape.KBool}, {"object", jsonshape.KObject}, {"array", jsonshape.KArray}}
 
-// evoValues are the values an add op adds; never null (a null member is no
-// change of shape for weather_apis, but would change the print hash).
-var evoValues = []any{42, "evolved", true, map[string]any{"k": 1, "s": "x"}, []any{1, 2}}
+// evoValues are the values an add op adds: never null (a null member is no
+// change of shape for weather_apis, but would change the print hash), and
+// some of them links to the upstream (its address, which weather_apis must
+// rewrite out of every answer wherever it appears).
+func evoValues(upstreamURL string) []any {
+	return []any{42, "evolved", true, map[string]any{"k": 1, "s": "x"}, []any{1, 2},
+		upstreamURL + "/api/v1/farms/3/", map[string]any{"href": upstreamURL + "/api/v1/observations/?farm=3&page=2"}}
+}
 
 // evoOps generates 1..maxOps ops on an answer whose paths are cands; names of
 // new members are unique to the iteration.
-func evoOps(rng *rand.Rand, iter int, tag string, cands []evoCand, maxOps int) []testenv.TransformOp {
+func evoOps(rng *rand.Rand, iter int, tag string, cands []evoCand, maxOps int, values []any) []testenv.TransformOp {
 	var ops []testenv.TransformOp
 	var touched []string
 	member := func(c evoCand) bool { return !strings.HasSuffix(c.path, "[]") }
@@ -252,7 +260,7 @@ func evoOps(rng *rand.Rand, iter int, tag string, cands []evoCand, maxOps int) [
 			if parent != "" {
 				path = parent + "." + name
 			}
-			op = testenv.TransformOp{Op: "add", Path: path, Value: evoValues[rng.IntN(len(evoValues))]}
+			op = testenv.TransformOp{Op: "add", Path: path, Value: values[rng.IntN(len(values))]}
 		default:
 			c, ok := evoPick(rng, cands, touched, member)
 			if !ok {
@@ -266,12 +274,36 @@ func evoOps(rng *rand.Rand, iter int, tag string, cands []evoCand, maxOps int) [
 	return ops
 }
 
-// evoGenerate builds iteration iter's evolution from the upstream's current
-// answers to reqs (cur, same order). With writes, the state PUT and the
-// observation POST get rules too, generated from what they answer: a farm
-// state, and one observation.
-func evoGenerate(rng *rand.Rand, iter int, reqs []evoReq, cur []evoUp, writes bool) evoEvolution {
+// evoVersionMember changes the member that declares the version: on the
+// schema route (the one route that must declare it in its body) it is
+// retyped, renamed, nested or removed; or a farm starts declaring a version
+// of its own in its body, which contradicts the header when one is sent.
+func evoVersionMember(rng *rand.Rand, iter int) testenv.TransformRule {
+	const member = "schema_version"
+	schema := evoRoute(evoTemplate("farm_schema"))
+	switch rng.IntN(6) {
+	case 0:
+		return testenv.TransformRule{Route: schema, Ops: []testenv.TransformOp{{Op: "retype", Path: member, Type: "string"}}}
+	case 1:
+		return testenv.TransformRule{Route: schema, Ops: []testenv.TransformOp{{Op: "retype", Path: member, Type: []string{"bool", "object", "array"}[rng.IntN(3)]}}}
+	case 2:
+		return testenv.TransformRule{Route: schema, Ops: []testenv.TransformOp{{Op: "rename", Path: member, To: fmt.Sprintf("evo%dv", iter)}}}
+	case 3:
+		return testenv.TransformRule{Route: schema, Ops: []testenv.TransformOp{{Op: "nest", Path: member, Into: "value"}}}
+	case 4:
+		return testenv.TransformRule{Route: schema, Ops: []testenv.TransformOp{{Op: "remove", Path: member}}}
+	}
+	return testenv.TransformRule{Route: evoRoute(evoTemplate("farm_detail")),
+		Ops: []testenv.TransformOp{{Op: "add", Path: member, Value: fmt.Sprintf("farm-%d", iter)}}}
+}
+
+// evoGenerate builds iteration iter's evolution from the current answers of
+// the upstream at upstreamURL to reqs (cur, same order). With writes, the
+// state PUT and the observation POST get rules too, generated from what
+// they answer: a farm state, and one observation.
+func evoGenerate(rng *rand.Rand, iter int, reqs []evoReq, cur []evoUp, writes bool, upstreamURL string) evoEvolution {
 	var ev evoEvolution
+	values := evoValues(upstreamURL)
 	switch rng.IntN(4) {
 	case 1:
 		v := strconv.Itoa(100 + iter)
@@ -304,9 +336,12 @@ func evoGenerate(rng *rand.Rand, iter int, reqs []evoReq, cur []evoUp, writes bo
 	}
 	for _, k := range rng.Perm(len(templates))[:n] {
 		tpl := templates[k]
-		if ops := evoOps(rng, iter, "r"+strconv.Itoa(k), evoCandidates(bodies[tpl]), 3); len(ops) > 0 {
+		if ops := evoOps(rng, iter, "r"+strconv.Itoa(k), evoCandidates(bodies[tpl]), 3, values); len(ops) > 0 {
 			ev.Rules = append(ev.Rules, testenv.TransformRule{Route: evoRoute(tpl), Ops: ops})
 		}
+	}
+	if rng.IntN(4) == 0 {
+		ev.Rules = append(ev.Rules, evoVersionMember(rng, iter))
 	}
 	if writes {
 		var states, items [][]byte
@@ -321,10 +356,17 @@ func evoGenerate(rng *rand.Rand, iter int, reqs []evoReq, cur []evoUp, writes bo
 				}
 			}
 		}
-		if ops := evoOps(rng, iter, "w", evoCandidates(states), 2); len(ops) > 0 {
+		ops := evoOps(rng, iter, "w", evoCandidates(states), 2, values)
+		if rng.IntN(4) == 0 {
+			// The write's answer declares a version of its own in its body
+			// (contradicting the header when one is sent): the write was
+			// applied all the same.
+			ops = append(ops, testenv.TransformOp{Op: "add", Path: "schema_version", Value: fmt.Sprintf("write-%d", iter)})
+		}
+		if len(ops) > 0 {
 			ev.Rules = append(ev.Rules, testenv.TransformRule{Route: evoRoute(evoTemplate("farm_state_put")), Ops: ops})
 		}
-		if ops := evoOps(rng, iter, "p", evoCandidates(items), 2); len(ops) > 0 {
+		if ops := evoOps(rng, iter, "p", evoCandidates(items), 2, values); len(ops) > 0 {
 			ev.Rules = append(ev.Rules, testenv.TransformRule{Route: evoRoute(evoTemplate("observation_create")), Ops: ops})
 		}
 	}

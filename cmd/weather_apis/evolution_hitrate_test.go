@@ -38,6 +38,7 @@ func TestHitRateWithoutUpstreamChange(t *testing.T) {
 	}
 
 	l := e.startLoop(reqs, 4, 0)
+	defer l.stop.Store(true)
 	time.Sleep(measure)
 	res := l.finish()
 	hits, bad := 0, 0

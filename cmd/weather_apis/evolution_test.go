@@ -69,7 +69,7 @@ func TestEvolutionProperty(t *testing.T) {
 	for iter := range count {
 		rng := rand.New(rand.NewPCG(seed, uint64(iter)))
 		writes := iter%2 == 1
-		ev := evoGenerate(rng, iter, reqs, cur, writes)
+		ev := evoGenerate(rng, iter, reqs, cur, writes, s.DRF.URL())
 		t.Logf("iteration %d: %s", iter, ev)
 		c := &evoCheck{t: t, seed: seed, iter: iter, phase: "evolution", ev: ev}
 
@@ -103,8 +103,10 @@ const (
 	// a busy machine: the probe round itself, the Pub/Sub message that
 	// tells the other processes, and the request in flight.
 	evoSched = 250 * time.Millisecond
-	// evoWindow is how long every request is read after a switch.
+	// evoWindow is how long every request is read after a switch, and
+	// evoGrace how much longer at most when a pair had no answer yet.
 	evoWindow = evoProbe + time.Second
+	evoGrace  = 3 * time.Second
 
 	evoDefaultSeed  = 20261206
 	evoDefaultCount = 10
@@ -165,6 +167,9 @@ type evoCheck struct {
 	phase string // "evolution" or "clear"
 	ev    evoEvolution
 	fails int
+	// unlabelled counts answers labelled null whose upstream answer now
+	// declares the version the cache holds (see answer).
+	unlabelled int
 }
 
 const evoMaxFails = 6
@@ -185,8 +190,16 @@ func (c *evoCheck) fail(format string, args ...any) {
 func (e *evoEnv) window(t *testing.T, c *evoCheck, reqs []evoReq, switched time.Time, before string) ([]evoUp, string) {
 	t.Helper()
 	l := e.startLoop(reqs, 3, 5*time.Millisecond)
+	defer l.stop.Store(true) // also when a direct upstream read fails the test
 	cur := e.currentAll(t, reqs) // the upstream no longer changes until the window ends
 	time.Sleep(time.Until(switched.Add(evoWindow)))
+	bound := switched.Add(evoProbe + evoSched)
+	// On a slow machine a round over every (request, replica) pair may not
+	// fit in the window: read on (at most evoGrace) until each pair has an
+	// answer to check. The upstream does not change meanwhile.
+	for grace := time.Now().Add(evoGrace); !l.covers(bound, len(reqs), len(e.s.Apps)) && time.Now().Before(grace); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	res := l.finish()
 
 	wants := make([]evoWant, len(reqs))
@@ -200,7 +213,6 @@ func (e *evoEnv) window(t *testing.T, c *evoCheck, reqs []evoReq, switched time.
 		}
 	}
 	changed := learned != before
-	bound := switched.Add(evoProbe + evoSched)
 	seen := map[[2]int]int{}
 	late := 0
 	for _, r := range res {
@@ -218,7 +230,7 @@ func (e *evoEnv) window(t *testing.T, c *evoCheck, reqs []evoReq, switched time.
 	for k, q := range reqs {
 		for i := range e.s.Apps {
 			if seen[[2]int{k, i}] == 0 {
-				c.fail("replica %d %s: no answer to a request sent between %v and %v after the switch", i, q, evoProbe+evoSched, evoWindow)
+				c.fail("replica %d %s: no answer to a request sent between %v and %v after the switch", i, q, evoProbe+evoSched, evoWindow+evoGrace)
 			}
 		}
 	}
@@ -231,8 +243,8 @@ func (e *evoEnv) window(t *testing.T, c *evoCheck, reqs []evoReq, switched time.
 			refused++
 		}
 	}
-	t.Logf("  %s: %d answers, %d checked (sent ≥ %v after the switch), %d of %d requests refused upstream-side, version %s→%s; X-Cache %v, status %v",
-		c.phase, len(res), late, evoProbe+evoSched, refused, len(reqs), before, learned,
+	t.Logf("  %s: %d answers, %d checked (sent ≥ %v after the switch), %d of %d requests refused upstream-side, version %s→%s, %d unlabelled; X-Cache %v, status %v",
+		c.phase, len(res), late, evoProbe+evoSched, refused, len(reqs), before, learned, c.unlabelled,
 		evoCount(res, func(r evoAnswer) string { return r.XCache }), evoCount(res, func(r evoAnswer) string { return strconv.Itoa(r.Status) }))
 	return cur, learned
 }
@@ -263,6 +275,10 @@ func (c *evoCheck) answer(r evoAnswer, q evoReq, w evoWant, changed bool, since 
 		c.fail("%s; want print %s (the upstream's current answer): %.300s", where, w.print, r.Body)
 	case w.declared != "" && v != w.declared && (changed || v != "null"):
 		c.fail("%s; want version %s (the upstream's current answer declares it)", where, w.declared)
+	case w.declared != "" && v != w.declared:
+		// Tolerated: an entry loaded while the upstream sent no version
+		// (header off) and no version change since; counted in the log.
+		c.unlabelled++
 	case w.declared == "" && changed && v != "null":
 		c.fail("%s; want version null: the upstream's current answer declares none, and the version changed at the switch, so every answer must have been loaded since", where)
 	}
@@ -288,7 +304,7 @@ func (e *evoEnv) writes(t *testing.T, c *evoCheck) {
 		t.Fatalf("iteration %d: DRF refused the state PUT: %d %s", iter, up.status, up.body)
 	case r.Err != nil || !r.Envelope || r.Status != 200:
 		c.fail("PUT %s on replica %d = %d %v %.300s; want 200: DRF accepted it", statePath, i, r.Status, r.Err, r.Body)
-	case !evoJSONEqual(r.Wire.Data, up.body):
+	case !evoSame(r.Wire.Data, up.body, e.s.DRF.URL()):
 		c.fail("PUT %s on replica %d: data %.300s; want the upstream's answer %.300s", statePath, i, r.Wire.Data, up.body)
 	}
 	if bytes.Contains(r.Body, []byte(e.addr)) {
@@ -303,7 +319,7 @@ func (e *evoEnv) writes(t *testing.T, c *evoCheck) {
 	for {
 		now := e.upstream(t, "GET", read.upPath, nil)
 		got := e.read(j, read)
-		if got.Envelope && got.Status == 200 && evoJSONEqual(got.Wire.Data, now.body) {
+		if got.Envelope && got.Status == 200 && evoSame(got.Wire.Data, now.body, e.s.DRF.URL()) {
 			if !evoHas(now.body, ndvi) {
 				t.Logf("  the GET transforms hide the ndvi %v written: %s", ndvi, now.body)
 			}
