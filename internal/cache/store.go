@@ -61,12 +61,13 @@ func (c *Cache) loadAndStore(ctx context.Context, p Policy, req RequestKey, s *c
 		}
 		return res, err
 	}
-	res.Status, res.FwdStatus, res.SchemaVersion = f.Status, f.Status, f.SchemaVersion
+	res.Status, res.FwdStatus = f.Status, f.Status
 	if f.Status < 200 || f.Status > 299 {
-		res.Body = f.Body
+		res.Body, res.SchemaVersion = f.Body, f.SchemaVersion
 		return res, nil
 	}
 	s, storable := c.observeAnswer(ctx, p, s, f.SchemaVersion, &res)
+	res.SchemaVersion = label(f.SchemaVersion, s)
 	note, verr := p.check(f)
 	res.Detail = note
 	if fp, perr := jsonshape.Of(f.Body); perr == nil && storable {
@@ -100,11 +101,29 @@ func (c *Cache) loadAndStore(ctx context.Context, p Policy, req RequestKey, s *c
 	}
 	res.Key = key
 	res.Stored = c.store(ctx, p, req, s, key, tomb, f.Status, f.Body, ttl, ttl+p.MaxStale, now,
-		meta{Schema: f.SchemaVersion, Print: res.print, Note: note})
+		meta{Schema: res.SchemaVersion, Print: res.print, Note: note})
 	if res.Stored {
 		res.TTL = ttl
 	}
 	return res, nil
+}
+
+// label is the version an answer is labelled with: the one it declares, or,
+// when it declares none, the version the cache knows the upstream is at
+// (the data was produced under it as far as anyone can tell); "" unknown.
+func label(declared string, s *ctlState) string {
+	if declared != "" || s == nil {
+		return declared
+	}
+	return s.schema
+}
+
+// SchemaVersion is the upstream schema version the cache is keyed for ("" unknown).
+func (c *Cache) SchemaVersion() string {
+	if s := c.ctl.Load(); s != nil {
+		return s.schema
+	}
+	return ""
 }
 
 // observeAnswer records the version an answer declares (step 1 of
@@ -178,7 +197,7 @@ func (c *Cache) direct(ctx context.Context, p Policy, req RequestKey, load Loade
 		res.FwdStatus = envelope.StatusFor(envelope.From(err))
 		return res, err
 	}
-	res.Status, res.FwdStatus, res.SchemaVersion = f.Status, f.Status, f.SchemaVersion
+	res.Status, res.FwdStatus, res.SchemaVersion = f.Status, f.Status, label(f.SchemaVersion, c.ctl.Load())
 	if f.Status >= 200 && f.Status <= 299 {
 		if _, err := p.check(f); err != nil {
 			c.noteProblem(p.Route, req, err)

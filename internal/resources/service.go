@@ -66,6 +66,7 @@ type Cache interface {
 	InvalidateNegatives(ctx context.Context, route string) error
 	WriteUncertain(ctx context.Context, routes []string, d time.Duration) error
 	ObserveSchemaVersion(ctx context.Context, v string) error
+	SchemaVersion() string
 	ObserveContract(ctx context.Context, hash string) error
 	NoteViolation(ctx context.Context, route, request, text string)
 }

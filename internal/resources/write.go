@@ -48,6 +48,8 @@ func (s *Service) Write(ctx context.Context, route string, p Params, body []byte
 	v, _, _ := jsonshape.Declared(resp.SchemaVersion, resp.Body)
 	if v != "" {
 		_ = s.cache.ObserveSchemaVersion(ictx, v)
+	} else {
+		v = s.cache.SchemaVersion() // labelled as reads are (cache.label)
 	}
 	a := Answer{Status: resp.Status, Source: envelope.SourceUpstream, SchemaVersion: v}
 	switch {
