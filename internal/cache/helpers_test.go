@@ -139,7 +139,7 @@ func (u *upstream) load(ctx context.Context) (Fetched, error) {
 	}
 	// As the real loader does: the declared version is read before anything else.
 	v, _, _ := jsonshape.Declared(version, []byte(body))
-	return Fetched{Status: status, Body: []byte(body), SchemaVersion: v, Header: version}, nil
+	return Fetched{Status: status, Body: []byte(body), SchemaVersion: v, Observe: v, Header: version}, nil
 }
 
 // rules returns a Policy.Check applying the generic rules r.

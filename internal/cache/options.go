@@ -157,7 +157,15 @@ type Fetched struct {
 	Body   []byte
 	// SchemaVersion is the version the answer declares, read by the loader
 	// before anything else (jsonshape.Declared), canonical; "" when none.
+	// It labels the answer.
 	SchemaVersion string
+	// Observe is the upstream's schema version as this answer states it
+	// (what every entry is keyed by; see Cache.ObserveSchemaVersion), ""
+	// when the answer says nothing about it. The loader decides: the version
+	// route's declaration, or the X-Schema-Version header of any answer; a
+	// schema_version member in another route's record labels that answer
+	// only.
+	Observe string
 	// Header is the raw X-Schema-Version header, for Policy.Check.
 	Header string
 	// Method and Path are the upstream request (path without query), and

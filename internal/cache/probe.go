@@ -167,8 +167,8 @@ func (p *Probe) route(ctx context.Context, rt ProbeRoute) ProbeRun {
 		return run
 	}
 	run.Version = f.SchemaVersion
-	if f.SchemaVersion != "" && f.SchemaVersion != s.schema {
-		if ns, _, err := c.observe(ctx, s, "schema", f.SchemaVersion); err == nil && ns != nil {
+	if f.Observe != "" && f.Observe != s.schema {
+		if ns, _, err := c.observe(ctx, s, "schema", f.Observe); err == nil && ns != nil {
 			s = ns
 		}
 	}

@@ -66,7 +66,7 @@ func (c *Cache) loadAndStore(ctx context.Context, p Policy, req RequestKey, s *c
 		res.Body, res.SchemaVersion = f.Body, f.SchemaVersion
 		return res, nil
 	}
-	s, storable := c.observeAnswer(ctx, p, s, f.SchemaVersion, &res)
+	s, storable := c.observeAnswer(ctx, p, s, f.Observe, &res)
 	res.SchemaVersion = label(f.SchemaVersion, s)
 	note, verr := p.check(f)
 	res.Detail = note

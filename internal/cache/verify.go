@@ -200,8 +200,8 @@ func (c *Cache) verifyOne(ctx context.Context, e EntryInfo, refetch Refetch) Dri
 		d.Error = "The entry could not be deleted."
 	}
 	c.l1.drop(e.Route, e.RequestKey)
-	if version != "" && version != e.SchemaVersion {
-		_ = c.ObserveSchemaVersion(ctx, version)
+	if f.Observe != "" {
+		_ = c.ObserveSchemaVersion(ctx, f.Observe)
 	}
 	c.verifyShape(ctx, e, body)
 	return d

@@ -95,7 +95,7 @@ func TestProbeRunsInOneProcessAtATime(t *testing.T) {
 	opts := ProbeOptions{
 		Routes: []ProbeRoute{{Policy: policy("farm_schema"), Default: "/schema"}},
 		Fetch: func(context.Context, string, string) (Fetched, error) {
-			return Fetched{Status: 200, Body: []byte(`{"schema_version":` + version + `}`), SchemaVersion: version}, nil
+			return Fetched{Status: 200, Body: []byte(`{"schema_version":` + version + `}`), SchemaVersion: version, Observe: version}, nil
 		},
 	}
 	pa, pb := a.NewProbe(opts, time.Minute), b.NewProbe(opts, time.Minute)

@@ -39,7 +39,8 @@ const VersionMember = "schema_version"
 type Rules struct {
 	Kind Kind
 	// RequireVersion: the body must declare schema_version, consistent with
-	// the X-Schema-Version header when one is sent.
+	// the X-Schema-Version header when one is sent. (Other routes' answers
+	// may carry any schema_version member: it is the record's to have.)
 	RequireVersion bool
 }
 
@@ -61,14 +62,17 @@ func (r Rules) Check(header string, body []byte) error {
 			return err
 		}
 	}
+	if !r.RequireVersion {
+		return nil
+	}
 	v, inBody, err := Declared(header, t)
 	switch {
 	case err != nil:
 		return err
-	case r.RequireVersion && !inBody:
+	case !inBody:
 		return envelope.New(envelope.CodeUpstreamBadResponse,
 			`The farm service answered without "schema_version"; this route needs the version the answer was written for.`)
-	case r.RequireVersion && v == "":
+	case v == "":
 		return bad(`an empty "schema_version"`)
 	}
 	return nil

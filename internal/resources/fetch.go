@@ -19,9 +19,24 @@ func (s *Service) fetch(ctx context.Context, r routetable.Route, path string, q 
 	if err != nil {
 		return cache.Fetched{}, err
 	}
-	v, _, _ := jsonshape.Declared(resp.SchemaVersion, resp.Body)
-	return cache.Fetched{Status: resp.Status, Body: s.links.rewrite(resp.Body, r), SchemaVersion: v,
+	v, observe := versions(r, resp.SchemaVersion, resp.Body)
+	return cache.Fetched{Status: resp.Status, Body: s.links.rewrite(resp.Body, r), SchemaVersion: v, Observe: observe,
 		Header: resp.SchemaVersion, Method: r.Upstream.Method, Path: path, Raw: resp.Body}, nil
+}
+
+// versions reads an answer of r: the version it declares (its label) and
+// the upstream's schema version it states (what the cache is keyed by). The
+// route whose answer must declare schema_version (the farm schema) states
+// the upstream's version with that declaration; every answer states it with
+// an X-Schema-Version header. A schema_version member in the record of
+// another route labels that answer only: it is the record's, and a backend
+// that versions its resources apart must not make the cache's version flap.
+func versions(r routetable.Route, header string, body []byte) (label, observe string) {
+	label, _, _ = jsonshape.Declared(header, body)
+	if r.Answer.RequireVersion {
+		return label, label
+	}
+	return label, jsonshape.Canonical(header)
 }
 
 // checker is the cache.Policy.Check of read route r: the generic rules of

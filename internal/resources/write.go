@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
-	"github.com/weather-apis/weather_apis/internal/jsonshape"
 	"github.com/weather-apis/weather_apis/internal/routetable"
 	"github.com/weather-apis/weather_apis/internal/upstream"
 )
@@ -45,10 +44,11 @@ func (s *Service) Write(ctx context.Context, route string, p Params, body []byte
 		}
 		return Answer{Source: envelope.From(err).Source()}, err
 	}
-	v, _, _ := jsonshape.Declared(resp.SchemaVersion, resp.Body)
-	if v != "" {
-		_ = s.cache.ObserveSchemaVersion(ictx, v)
-	} else {
+	v, observe := versions(r.Route, resp.SchemaVersion, resp.Body)
+	if observe != "" {
+		_ = s.cache.ObserveSchemaVersion(ictx, observe)
+	}
+	if v == "" {
 		v = s.cache.SchemaVersion() // labelled as reads are (cache.label)
 	}
 	a := Answer{Status: resp.Status, Source: envelope.SourceUpstream, SchemaVersion: v}
