@@ -344,6 +344,11 @@ func (c *haClient) call(q haReq) haResult {
 		r.Header.Set("Content-Type", "application/json")
 	}
 	appapi.Credentials{AppID: "weather_apis", AppVersion: "1.0.0", AAVersion: "32.0.0", Secret: c.s.Secret}.Sign(r.Header, "admin")
+	return c.send(r, res)
+}
+
+// send sends r and fills in res with the answer, decoded as an envelope.
+func (c *haClient) send(r *http.Request, res haResult) haResult {
 	resp, err := c.hc.Do(r)
 	if err != nil {
 		res.Err = err

@@ -108,21 +108,7 @@ func (e *evoEnv) call(i int, method, path string, body []byte, integration bool)
 	if body != nil {
 		r.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := e.c.hc.Do(r)
-	if err != nil {
-		res.Err = err
-		return res
-	}
-	defer resp.Body.Close()
-	res.Status, res.XCache = resp.StatusCode, resp.Header.Get("X-Cache")
-	if res.Body, err = io.ReadAll(resp.Body); err != nil {
-		res.Err = err
-		return res
-	}
-	res.Envelope = resp.Header.Get("Content-Type") == envelope.ContentType &&
-		json.Unmarshal(res.Body, &res.Wire) == nil && res.Wire.Version.Envelope == 1 &&
-		(res.Wire.Error != nil) == (res.Status >= 400)
-	return res
+	return e.c.send(r, res)
 }
 
 // read sends q to replica i.

@@ -7,39 +7,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/weather-apis/weather_apis/internal/cache"
 	"github.com/weather-apis/weather_apis/internal/envelope"
 	"github.com/weather-apis/weather_apis/internal/resources"
 	"github.com/weather-apis/weather_apis/internal/testenv"
-	"github.com/weather-apis/weather_apis/internal/token"
-	"github.com/weather-apis/weather_apis/internal/upstream"
 )
 
 // newService wires the real pieces against a real redis-server and the real
-// DRF demo.
+// DRF demo (world_test.go).
 func newService(t *testing.T) (*resources.Service, *testenv.DRF) {
 	t.Helper()
-	r := testenv.StartRedis(t)
-	drf := testenv.StartDRF(t, testenv.DRFOptions{})
-	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), ContextTimeoutEnabled: true})
-	t.Cleanup(func() { rdb.Close() })
-	tokens, err := token.New(token.Options{Redis: rdb, BaseURL: drf.URL(), Username: testenv.DRFDefaultUsername, Password: testenv.DRFDefaultPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tokens.Close() })
-	up, err := upstream.New(upstream.Options{BaseURL: drf.URL(), Tokens: tokens})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := cache.New(context.Background(), cache.Options{Redis: rdb, AppID: "weather_apis", AppVersion: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return resources.New(up, c, resources.Options{Policy: resources.Policy{TTL: time.Minute, SWR: 10 * time.Second, StaleIfError: time.Minute, NegativeTTL: 5 * time.Second}, UpstreamURL: drf.URL()}), drf
+	w := newWorld(t)
+	svc, _ := w.service(t, resources.Options{Policy: resources.Policy{TTL: time.Minute, SWR: 10 * time.Second, StaleIfError: time.Minute, NegativeTTL: 5 * time.Second}})
+	return svc, w.drf
 }
 
 func count(t *testing.T, body []byte) int {
