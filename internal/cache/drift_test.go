@@ -104,3 +104,28 @@ func TestProbeFindsARenameNobodyScripted(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyFindsAShapeChange: cache:verify re-reads an entry; a member that
+// was renamed (the same request, so compared strictly) is drift of the
+// route, recorded like the probe's.
+func TestVerifyFindsAShapeChange(t *testing.T) {
+	r := testenv.StartRedis(t)
+	clk := newClock()
+	a := mustCache(t, r, clk)
+	ctx := context.Background()
+	p := policy("farm_detail")
+	one, two := reqKey("/farms/1/"), reqKey("/farms/2/")
+	mustGet(t, a, p, one, newUpstream(`{"id":1,"name":"a"}`))
+	mustGet(t, a, p, two, newUpstream(`{"id":2,"name":"b"}`))
+	drifts, err := a.Verify(ctx, func(_ context.Context, e EntryInfo) (Fetched, error) {
+		return Fetched{Status: 200, Body: []byte(`{"farm_id":1,"name":"a"}`)}, nil
+	})
+	if err != nil || len(drifts) != 2 {
+		t.Fatalf("Verify = %+v, %v", drifts, err)
+	}
+	shapes, err := a.Shapes(ctx, []string{"farm_detail"})
+	if err != nil || shapes[0].DriftCount != 1 || shapes[0].LastDrift == nil || shapes[0].LastDrift.Cause != "verify" ||
+		!strings.Contains(shapes[0].LastDrift.Changes, "/farm_id is new") {
+		t.Fatalf("shape record after verify = %+v, %v", shapes, err)
+	}
+}

@@ -187,7 +187,9 @@ func (c *Cache) verifyOne(ctx context.Context, e EntryInfo, refetch Refetch) Dri
 	sum := sha256.Sum256(body)
 	d.FreshHash, d.FreshSchemaVersion = hex.EncodeToString(sum[:]), version
 	d.Verdict = VerdictSame
-	if version != "" && version != e.SchemaVersion || d.FreshHash != e.Hash && !c.sameJSON(ctx, e.Key, body) {
+	// Read once, before a verdict of different deletes the entry.
+	stored, serr := c.storedBody(ctx, e.Key)
+	if version != "" && version != e.SchemaVersion || d.FreshHash != e.Hash && (serr != nil || !sameJSON(stored, body)) {
 		d.Verdict = VerdictDifferent
 	}
 	if d.Verdict == VerdictSame {
@@ -203,17 +205,15 @@ func (c *Cache) verifyOne(ctx context.Context, e EntryInfo, refetch Refetch) Dri
 	if f.Observe != "" {
 		_ = c.ObserveSchemaVersion(ctx, f.Observe)
 	}
-	c.verifyShape(ctx, e, body)
+	if serr == nil {
+		c.verifyShape(ctx, e, stored, body)
+	}
 	return d
 }
 
 // verifyShape compares the stored body of e with fresh strictly and records
 // drift of the route when their shapes differ.
-func (c *Cache) verifyShape(ctx context.Context, e EntryInfo, fresh []byte) {
-	stored, err := c.storedBody(ctx, e.Key)
-	if err != nil {
-		return
-	}
+func (c *Cache) verifyShape(ctx context.Context, e EntryInfo, stored, fresh []byte) {
 	sp, err1 := jsonshape.Of(stored)
 	fp, err2 := jsonshape.Of(fresh)
 	if err1 != nil || err2 != nil {
@@ -245,13 +245,9 @@ func (c *Cache) storedBody(ctx context.Context, key string) ([]byte, error) {
 	return rest[i+1:], nil
 }
 
-// sameJSON reports whether the stored body of key equals fresh as JSON
-// values (ignoring whitespace and member order).
-func (c *Cache) sameJSON(ctx context.Context, key string, fresh []byte) bool {
-	stored, err := c.storedBody(ctx, key)
-	if err != nil {
-		return false
-	}
+// sameJSON reports whether two bodies are the same JSON value (ignoring
+// whitespace and member order).
+func sameJSON(stored, fresh []byte) bool {
 	var a, b any
 	if json.Unmarshal(stored, &a) != nil || json.Unmarshal(fresh, &b) != nil {
 		return false
