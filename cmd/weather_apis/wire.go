@@ -229,7 +229,7 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 		return handlers.Deps{}, err
 	}
 	o := ops.New(ops.Deps{Creds: store,
-		AppID: cfg.App.ID, AppVersion: cfg.App.Version, Cache: c, Reads: res, Tokens: tokens, Breaker: brk, Upstream: up,
+		AppID: cfg.App.ID, AppVersion: cfg.App.Version, Cache: c, Reads: res, Tokens: tokens, Breaker: brk,
 		UpstreamCounters: counters, UpstreamURL: cfg.Upstream.URL, Redis: rdb, RedisKind: redisKind,
 		Lifecycle: lc, Started: time.Now(), Logger: log, LastSigned: m.lastSigned.get,
 	})

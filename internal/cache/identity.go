@@ -65,7 +65,7 @@ func (c *Cache) sameDataSet(ctx context.Context, s *ctlState) bool {
 func (c *Cache) identity(ctx context.Context) (id string, ok bool, err error) {
 	var ids []string
 	var mu sync.Mutex
-	one := func(ctx context.Context, info string) {
+	one := func(info string) {
 		for _, line := range strings.Split(info, "\n") {
 			if v, found := strings.CutPrefix(strings.TrimSpace(line), "run_id:"); found {
 				mu.Lock()
@@ -78,7 +78,7 @@ func (c *Cache) identity(ctx context.Context) (id string, ok bool, err error) {
 		err = cc.ForEachMaster(ctx, func(ctx context.Context, cl *redis.Client) error {
 			info, err := cl.Info(ctx, "server").Result()
 			if err == nil {
-				one(ctx, info)
+				one(info)
 			}
 			return err
 		})
@@ -86,7 +86,7 @@ func (c *Cache) identity(ctx context.Context) (id string, ok bool, err error) {
 		var info string
 		info, err = c.rdb.Info(ctx, "server").Result()
 		if err == nil {
-			one(ctx, info)
+			one(info)
 		}
 	}
 	var rerr redis.Error

@@ -70,17 +70,8 @@ func (c *Cache) loadAndStore(ctx context.Context, p Policy, req RequestKey, s *c
 	res.SchemaVersion = label(f.SchemaVersion, s)
 	note, verr := p.check(f)
 	res.Detail = note
-	if fp, perr := jsonshape.Of(f.Body); perr == nil && storable {
-		cause := "store"
-		if prev != nil {
-			cause = "refresh"
-		}
-		var changes []jsonshape.Change
-		s, changes, storable = c.shapeCheck(ctx, p.Route, req, s, fp, prev, cause)
-		if len(changes) > 0 {
-			res.noStale = true
-		}
-		res.print = fp.Hash()
+	if storable { // an answer that cannot be stored is compared by the next one
+		s, storable = c.shapeOfAnswer(ctx, p, req, s, f.Body, prev, &res)
 	}
 	if verr != nil {
 		c.noteProblem(p.Route, req, verr)
@@ -106,6 +97,26 @@ func (c *Cache) loadAndStore(ctx context.Context, p Policy, req RequestKey, s *c
 		res.TTL = ttl
 	}
 	return res, nil
+}
+
+// shapeOfAnswer is step 3 of loadAndStore: the answer's print compared with
+// the route's (drift.go). It returns the state to store under and whether
+// the answer may still be stored.
+func (c *Cache) shapeOfAnswer(ctx context.Context, p Policy, req RequestKey, s *ctlState, body []byte, prev *entry, res *Result) (*ctlState, bool) {
+	fp, err := jsonshape.Of(body)
+	if err != nil {
+		return s, true // not JSON: the route's check refuses it
+	}
+	cause := "store"
+	if prev != nil {
+		cause = "refresh"
+	}
+	s, changes, storable := c.shapeCheck(ctx, p.Route, req, s, fp, prev, cause)
+	if len(changes) > 0 {
+		res.noStale = true
+	}
+	res.print = fp.Hash()
+	return s, storable
 }
 
 // label is the version an answer is labelled with: the one it declares, or,

@@ -52,11 +52,6 @@ type Breaker interface {
 	State(ctx context.Context) (string, time.Time)
 }
 
-// Upstream is the DRF client.
-type Upstream interface {
-	Do(ctx context.Context, r upstream.Request) (*upstream.Response, error)
-}
-
 // Lifecycle says whether AppAPI enabled the app.
 type Lifecycle interface {
 	Enabled() bool
@@ -77,7 +72,6 @@ type Deps struct {
 	Reads             Reads
 	Tokens            Tokens
 	Breaker           Breaker
-	Upstream          Upstream
 	UpstreamCounters  *upstream.Counters
 	UpstreamURL       string
 	Redis             redis.UniversalClient

@@ -50,7 +50,7 @@ func newWorld(t *testing.T, tune ...func(*ops.Deps)) world {
 	t.Cleanup(func() { c.Close() })
 	res := resources.New(up, c, resources.Options{Policy: resources.Policy{TTL: time.Hour, SWR: time.Minute, StaleIfError: time.Hour}, UpstreamURL: drf.URL()})
 	lc := exapp.New(exapp.Options{})
-	deps := ops.Deps{AppID: "weather_apis", AppVersion: "test", Cache: c, Reads: res, Tokens: tokens, Breaker: brk, Upstream: up,
+	deps := ops.Deps{AppID: "weather_apis", AppVersion: "test", Cache: c, Reads: res, Tokens: tokens, Breaker: brk,
 		UpstreamCounters: counters, UpstreamURL: drf.URL(), Redis: rdb, RedisKind: "server", Lifecycle: lc, Started: time.Now()}
 	for _, f := range tune {
 		f(&deps)

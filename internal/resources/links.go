@@ -108,12 +108,21 @@ func pageLink(route routetable.Route, q url.Values) string {
 	return "?" + keep.Encode()
 }
 
+// linkTargets are the routes an upstream URL can be mapped to: the GET
+// read routes.
+var linkTargets = func() []routetable.Route {
+	var out []routetable.Route
+	for _, r := range routetable.Routes() {
+		if r.Kind == routetable.Read && r.Upstream.Method == "GET" {
+			out = append(out, r)
+		}
+	}
+	return out
+}()
+
 // ourPath maps an upstream path to the weather_apis read route serving it.
 func ourPath(path string, q url.Values) string {
-	for _, r := range routetable.Routes() {
-		if r.Kind != routetable.Read || r.Upstream.Method != "GET" {
-			continue
-		}
+	for _, r := range linkTargets {
 		id, ok := r.MatchUpstream(path)
 		if !ok {
 			continue

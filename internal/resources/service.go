@@ -156,18 +156,18 @@ func (s *Service) route(name string, k routetable.Kind) (*route, error) {
 	return r, nil
 }
 
-// target is the upstream path and canonical query of a request to r.
-func (s *Service) target(r routetable.Route, p Params) (path string, q url.Values, err error) {
-	id := ""
+// target is the canonical id, upstream path and canonical query of a
+// request to r.
+func (s *Service) target(r routetable.Route, p Params) (id, path string, q url.Values, err error) {
 	if r.HasID() {
 		if id, err = r.CanonicalID(p.ID); err != nil {
-			return "", nil, err
+			return "", "", nil, err
 		}
 	}
 	if q, err = r.CanonicalQuery(p.Query); err != nil {
-		return "", nil, err
+		return "", "", nil, err
 	}
-	return r.UpstreamPath(id), q, nil
+	return id, r.UpstreamPath(id), q, nil
 }
 
 // Read serves a cached read route.
@@ -180,7 +180,7 @@ func (s *Service) Read(ctx context.Context, route string, p Params) (Answer, err
 	var path string
 	var q url.Values
 	if !r.hasPlain || len(p.Query) > 0 {
-		if path, q, err = s.target(r.Route, p); err != nil {
+		if _, path, q, err = s.target(r.Route, p); err != nil {
 			return Answer{}, err
 		}
 		key = cache.NewRequestKey(path, q)

@@ -24,13 +24,9 @@ func (s *Service) Write(ctx context.Context, route string, p Params, body []byte
 	if err != nil {
 		return Answer{}, err
 	}
-	path, q, err := s.target(r.Route, p)
+	id, path, q, err := s.target(r.Route, p)
 	if err != nil {
 		return Answer{}, err
-	}
-	id := ""
-	if r.HasID() {
-		id, _ = r.CanonicalID(p.ID)
 	}
 	resp, err := s.up.Do(ctx, upstream.Request{Method: r.Upstream.Method, Path: path, Query: q, Body: body,
 		IdempotencyKey: p.IdempotencyKey, RequestID: p.RequestID})
