@@ -141,19 +141,26 @@ func (c *Cache) goBackground(f func()) bool {
 	return true
 }
 
-func (c *Cache) flushLoop() {
-	t := time.NewTicker(c.o.StatsInterval)
+// every runs f every d until Close.
+func (c *Cache) every(d time.Duration, f func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-c.bgCtx.Done():
 			return
 		case <-t.C:
-			if !c.health.down() {
-				_ = c.flushStats(c.bgCtx)
-			}
+			f()
 		}
 	}
+}
+
+func (c *Cache) flushLoop() {
+	c.every(c.o.StatsInterval, func() {
+		if !c.health.down() {
+			_ = c.flushStats(c.bgCtx)
+		}
+	})
 }
 
 // randToken is 16 random hex characters (lock tokens, epochs, tombstones).

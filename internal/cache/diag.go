@@ -35,18 +35,26 @@ func (c *Cache) noteProblem(route string, req RequestKey, err error) {
 	c.problems.Store(route, now)
 	e := envelope.From(err)
 	pj, _ := json.Marshal(Problem{At: c.now(), Request: req.String(), Code: string(e.Code), Message: e.Message})
-	c.goBackground(func() {
-		ctx, cancel := context.WithTimeout(c.bgCtx, c.o.RedisTimeout)
-		defer cancel()
-		_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			p.HSet(ctx, c.keys.shape(route), "problem", pj)
-			p.PExpire(ctx, c.keys.shape(route), shapeTTL)
-			return nil
-		})
-		if err != nil {
-			c.redisFailed(ctx, err)
+	c.goBackground(func() { c.putShape(c.bgCtx, route, "problem", pj, "") })
+}
+
+// putShape sets field of route's shape record to value, adds 1 to counter
+// when one is named, and renews the record's TTL.
+func (c *Cache) putShape(ctx context.Context, route, field string, value []byte, counter string) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.o.RedisTimeout)
+	defer cancel()
+	key := c.keys.shape(route)
+	_, err := c.rdb.Pipelined(rctx, func(p redis.Pipeliner) error {
+		if counter != "" {
+			p.HIncrBy(rctx, key, counter, 1)
 		}
+		p.HSet(rctx, key, field, value)
+		p.PExpire(rctx, key, shapeTTL)
+		return nil
 	})
+	if err != nil {
+		c.redisFailed(rctx, err)
+	}
 }
 
 // RouteShape is what the cache knows of one route's upstream answers.
@@ -134,15 +142,5 @@ type Violation struct {
 // route's last one (in the route's shape record, shared by every process).
 func (c *Cache) NoteViolation(ctx context.Context, route, request, text string) {
 	vj, _ := json.Marshal(Violation{At: c.now(), Request: request, Text: text})
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.o.RedisTimeout)
-	defer cancel()
-	_, err := c.rdb.Pipelined(rctx, func(p redis.Pipeliner) error {
-		p.HIncrBy(rctx, c.keys.shape(route), "vcount", 1)
-		p.HSet(rctx, c.keys.shape(route), "violation", vj)
-		p.PExpire(rctx, c.keys.shape(route), shapeTTL)
-		return nil
-	})
-	if err != nil {
-		c.redisFailed(rctx, err)
-	}
+	c.putShape(ctx, route, "violation", vj, "vcount")
 }

@@ -148,21 +148,14 @@ func (c *Cache) checkIdentity(ctx context.Context) error {
 
 // identityLoop checks the identity every identityEvery until Close.
 func (c *Cache) identityLoop() {
-	t := time.NewTicker(identityEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.bgCtx.Done():
-			return
-		case <-t.C:
-		}
+	c.every(identityEvery, func() {
 		if c.health.down() {
-			continue
+			return
 		}
 		ctx, cancel := context.WithTimeout(c.bgCtx, 4*c.o.RedisTimeout)
+		defer cancel()
 		if err := c.checkIdentity(ctx); err != nil {
 			c.redisFailed(ctx, err)
 		}
-		cancel()
-	}
+	})
 }

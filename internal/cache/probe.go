@@ -197,16 +197,7 @@ func (p *Probe) route(ctx context.Context, rt ProbeRoute) ProbeRun {
 // recordProbe keeps run as the route's last probe outcome.
 func (c *Cache) recordProbe(ctx context.Context, route string, run ProbeRun) {
 	raw, _ := json.Marshal(run)
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.o.RedisTimeout)
-	defer cancel()
-	_, err := c.rdb.Pipelined(rctx, func(p redis.Pipeliner) error {
-		p.HSet(rctx, c.keys.shape(route), "probe", raw)
-		p.PExpire(rctx, c.keys.shape(route), shapeTTL)
-		return nil
-	})
-	if err != nil {
-		c.redisFailed(rctx, err)
-	}
+	c.putShape(ctx, route, "probe", raw, "")
 }
 
 // Run probes every interval/2 until ctx ends, then gives the lease up.
