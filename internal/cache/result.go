@@ -50,10 +50,6 @@ type Result struct {
 	print   string // hash of the answer's shape fingerprint ("" unknown)
 }
 
-// Print is the hash of the answer's shape fingerprint (jsonshape.Print.Hash),
-// "" when unknown (a BYPASS answer, an error).
-func (r Result) Print() string { return r.print }
-
 // CacheStatus renders the RFC 9211 Cache-Status header value, e.g.
 //
 //	weather_apis; hit; ttl=42

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
@@ -145,9 +144,4 @@ func topMember(t []byte, name string) (json.RawMessage, bool, error) {
 		return nil, false, err
 	}
 	return nil, false, nil
-}
-
-// Errorf is a helper for callers that describe a broken rule themselves.
-func Errorf(format string, args ...any) *envelope.Error {
-	return bad(fmt.Sprintf(format, args...))
 }
