@@ -133,7 +133,7 @@ func (s *Server) renderEmbedded(u *user, a AppState, entry TopMenu, scripts []Sc
 	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html class=\"ng-csp\" data-placeholder-focus=\"false\" lang=\"en\" data-locale=\"en\" translate=\"no\">\n")
 	fmt.Fprintf(&b, "<head data-user=\"%s\" data-user-displayname=\"%s\" data-requesttoken=\"%s\">\n", esc(u.ID), esc(u.DisplayName), token)
 	fmt.Fprintf(&b, "<meta charset=\"utf-8\">\n<title>%s - Nextcloud</title>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1.0, minimum-scale=1.0\">\n", esc(entry.DisplayName))
-	fmt.Fprintf(&b, "<meta name=\"theme-color\" content=\"#0082c9\">\n<style nonce=\"%s\">%s</style>\n", nonce, themeCSS)
+	fmt.Fprintf(&b, "<meta name=\"theme-color\" content=\"#00679e\">\n<style nonce=\"%s\">%s</style>\n", nonce, themeCSS)
 	cfg, _ := json.Marshal(map[string]any{"modRewriteWorking": false, "version": "32.0.0.0", "versionstring": "32.0.0",
 		"session_lifetime": 86400, "session_keepalive": true, "enable_non-accessible_features": true, "sharing.maxAutocompleteResults": 25,
 		"blacklist_files_regex": "\\.(part|filepart)$", "forbidden_filename_characters": []string{}, "loglevel": s.cfg.LogLevel})

@@ -18,7 +18,7 @@ func TestEmbeddedPage(t *testing.T) {
 		t.Fatalf("admin page = %d", resp.StatusCode)
 	}
 	for _, want := range []string{
-		`data-requesttoken="`, `window._oc_webroot = ''`, `modRewriteWorking":false`, `--color-primary: #0082c9`,
+		`data-requesttoken="`, `window._oc_webroot = ''`, `modRewriteWorking":false`, `--color-primary: #00679e`,
 		`<div id="content" class="app-app_api">`, `src="/index.php/apps/app_api/proxy/testapp/js/main.js?v=1.0.0" type="module"`,
 		`<link rel="stylesheet" href="/index.php/apps/app_api/proxy/testapp/css/main.css?v=1.0.0">`,
 		`/index.php/apps/app_api/proxy/testapp/img/app.svg`,

@@ -35,6 +35,8 @@ func TestLayoutsNobodyScriptedFlowThrough(t *testing.T) {
 		{testenv.Layout{Schema: "v3-jsonschema"}, read{"farm_schema", ""}, "3", "", ""},
 		{testenv.Layout{Schema: "renamed-keys"}, read{"farm_schema", ""}, "1", "", ""},
 		{testenv.Layout{Schema: "choice-objects"}, read{"farm_schema", ""}, "1", "", ""},
+		{testenv.Layout{Schema: "dotted-groups"}, read{"farm_schema", ""}, "4", "", ""},
+		{testenv.Layout{Schema: "enum-names"}, read{"farm_schema", ""}, "5", "", ""},
 		{testenv.Layout{Schema: "renamed-keys", SchemaVersion: ptr("2.0")}, read{"farm_schema", ""}, "2", "", ""},
 		{testenv.Layout{Schema: "no-version"}, read{"farm_schema", ""}, "", envelope.CodeUpstreamBadResponse, `without "schema_version"`},
 		{testenv.Layout{FarmState: "ndvi-object"}, read{"farm_state", "3"}, "1", "", ""},

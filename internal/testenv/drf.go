@@ -283,7 +283,7 @@ func (d *DRF) SetFaults(tb testing.TB, f Faults) {
 // Layout is the body of POST /__demo/layout; empty fields are left unchanged.
 // The names are those of deploy/drf/README.md ("Layouts").
 type Layout struct {
-	Schema        string  // farm form schema: v1, v2, v3-jsonschema, renamed-keys, choice-objects, no-version
+	Schema        string  // farm form schema: v1, v2, v3-jsonschema, renamed-keys, choice-objects, no-version, dotted-groups, enum-names (deploy/drf/README.md)
 	FarmState     string  // GET/PUT /api/v1/farms/{id}/state: flat, ndvi-object
 	Observation   string  // GET/POST /api/v1/observations/: plain, renamed-id
 	SchemaVersion *string // overrides the schema layout's declared version; "" clears the override

@@ -11,6 +11,7 @@ import { createApp } from 'vue'
 import App from './App.vue'
 import { APP_ID, axiosTransport, createClient } from './api/client.js'
 import { loadAppTranslations } from './l10n.js'
+import './styles/shared.css'
 
 /**
  * readInitialState parses AppAPI's initial state defensively.

@@ -47,7 +47,7 @@ describe('SchemaForm', () => {
 		const field = w.find('[data-field="boundary"]')
 		expect(field.attributes('data-widget')).toBe('text')
 		expect(field.find('input').attributes('type')).toBe('text')
-		expect(field.find('[data-testid="unknown-type"]').text()).toContain('polygon')
+		expect(field.find('[data-testid="field-note"]').text()).toContain('polygon')
 		w.unmount()
 	})
 
@@ -82,6 +82,66 @@ describe('SchemaForm', () => {
 		await w.find('#wa-field-name').setValue('North')
 		const events = w.emitted('update:modelValue')
 		expect(events.at(-1)[0]).toMatchObject({ name: 'North', crop: null })
+		w.unmount()
+	})
+})
+
+describe('SchemaForm widgets', () => {
+	const doc = {
+		schema_version: 7,
+		fields: [
+			{ key: 'title', kind: 'string', title: 'Title' },
+			{ key: 'area', kind: 'decimal', unit: 'ha', validation: { minimum: 0 } },
+			{ key: 'mail', kind: 'email' },
+			{ key: 'site', kind: 'url' },
+			{ key: 'sown', kind: 'date' },
+			{ key: 'seen_at', kind: 'datetime' },
+			{ key: 'active', kind: 'toggle' },
+			{ key: 'crop', kind: 'choice', choices: { wheat: 'Wheat', maize: 'Maize' } },
+			{ key: 'crops', kind: 'multiple choice', choices: [['a', 'A'], ['b', 'B']] },
+			{ key: 'labels', kind: 'array', items: { type: 'string' } },
+			{ key: 'shape', kind: 'geojson' },
+			{ key: 'notes', kind: 'textarea' },
+			{ key: 'story', kind: 'markdown' },
+		],
+	}
+	const widgets = {
+		title: 'text', area: 'number', mail: 'email', site: 'url', sown: 'date', seen_at: 'datetime', active: 'checkbox',
+		crop: 'select', crops: 'multiselect', labels: 'tags', shape: 'json', notes: 'textarea', story: 'text',
+	}
+
+	it('draws each kind of field with Nextcloud\'s own input for it', () => {
+		const w = render(doc)
+		for (const [name, widget] of Object.entries(widgets)) {
+			expect(w.find(`[data-field="${name}"]`).attributes('data-widget'), name).toBe(widget)
+		}
+		expect(w.find('[data-field="area"] input').attributes('type')).toBe('number')
+		expect(labelOf(w, 'area')).toContain('(ha)')
+		expect(w.find('[data-field="mail"] input').attributes('type')).toBe('email')
+		expect(w.find('[data-field="site"] input').attributes('type')).toBe('url')
+		expect(w.find('[data-field="sown"] input').attributes('type')).toBe('date')
+		expect(w.find('[data-field="seen_at"] input').attributes('type')).toBe('datetime-local')
+		expect(w.find('[data-field="active"] input[type=checkbox]').exists()).toBe(true)
+		expect(w.find('[data-field="shape"] textarea').exists()).toBe(true)
+		expect(w.find('[data-field="notes"] textarea').exists()).toBe(true)
+		w.unmount()
+	})
+
+	it('says beside a field what it did not understand, and only there', () => {
+		const w = render(doc)
+		expect(w.find('[data-field="story"] [data-testid="field-note"]').text()).toContain('markdown')
+		expect(w.findAll('[data-testid="field-note"]')).toHaveLength(1)
+		w.unmount()
+	})
+
+	it('gives dotted names valid, unique ids tied to their labels', () => {
+		const w = render({ fields: { 'site.location.lat': { kind: 'float', display_name: 'Lat' }, 'site.location.lon': { kind: 'float', display_name: 'Lon' } } })
+		const ids = w.findAll('input').map((i) => i.attributes('id'))
+		expect(new Set(ids).size).toBe(2)
+		for (const id of ids) {
+			expect(id).toMatch(/^[A-Za-z0-9_-]+$/)
+			expect(w.find(`label[for="${id}"]`).exists()).toBe(true)
+		}
 		w.unmount()
 	})
 })

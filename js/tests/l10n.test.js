@@ -27,4 +27,20 @@ describe('l10n', () => {
 			}
 		})
 	}
+
+	it('de.json translates every string the UI uses', () => {
+		const { translations } = JSON.parse(readFileSync(join(dir, 'de.json'), 'utf8'))
+		const missing = []
+		for (const e of extract()) {
+			const id = e.plural ? `_${e.msgid}_::_${e.plural}_` : e.msgid
+			const text = translations[id]
+			const ok = e.plural
+				? Array.isArray(text) && text.length === 2 && text.every((v) => typeof v === 'string' && v.trim() !== '')
+				: typeof text === 'string' && text.trim() !== ''
+			if (!ok) {
+				missing.push(`${id} (${e.refs[0]})`)
+			}
+		}
+		expect(missing, 'untranslated in de.json').toEqual([])
+	})
 })

@@ -31,6 +31,8 @@ SCHEMA_LAYOUTS = {
     "renamed-keys": (1, schema_variants.renamed_keys),
     "choice-objects": (1, schema_variants.choice_objects),
     "no-version": (1, schema_variants.no_version),
+    "dotted-groups": (4, schema_variants.dotted_groups),
+    "enum-names": (5, schema_variants.enum_names),
 }
 # Layouts whose schema body has no schema_version member (the header still has it).
 WITHOUT_VERSION_MEMBER = frozenset({"no-version"})

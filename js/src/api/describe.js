@@ -66,19 +66,49 @@ export function describeAnswer(answer, what = '') {
  * @return {string}
  */
 export function describeSchemaProblem(p) {
-	const vars = { field: p.field ?? '?', type: p.type ?? '?', section: p.section ?? '?' }
-	switch (p.code) {
+	const vars = { field: p?.field ?? '?', type: p?.type ?? '?', section: p?.section ?? '?', detail: p?.detail ?? '?' }
+	switch (p?.code) {
 	case 'unknown_type_fallback':
 		return t('weather_apis', 'Field “{field}” has the type “{type}”, which this admin UI cannot edit; its fallback fields are shown instead.', vars)
 	case 'unknown_type':
-		return t('weather_apis', 'Field “{field}” has the unknown type “{type}” and is shown as a text input.', vars)
+		return t('weather_apis', 'Field “{field}” has the type “{type}”, which this admin UI does not know, so it is edited as plain text.', vars)
 	case 'field_without_name':
-		return t('weather_apis', 'A field without a name was left out.')
+		return p.detail
+			? t('weather_apis', 'Field number {detail} has no name, so it cannot be shown or saved.', vars)
+			: t('weather_apis', 'A field without a name was left out.')
+	case 'bad_field':
+		return t('weather_apis', 'The description of field “{field}” is not an object, so the field cannot be shown.', vars)
+	case 'duplicate_field':
+		return t('weather_apis', 'Field “{field}” is described twice; only the first description is used.', vars)
+	case 'reserved_name':
+		return t('weather_apis', 'Field “{field}” has a name the browser cannot hold, so it is left out.', vars)
 	case 'bad_options':
 	case 'bad_option':
 		return t('weather_apis', 'Some choices of field “{field}” are malformed and were left out.', vars)
 	case 'select_without_options':
-		return t('weather_apis', 'Field “{field}” is a choice without any choices and is shown as a text input.', vars)
+		return t('weather_apis', 'Field “{field}” is a choice without any choices, so any value can be typed.', vars)
+	case 'bad_constraint':
+		return t('weather_apis', 'The rule “{type}” of field “{field}” is not valid and is not checked here; the farm service still checks it.', vars)
+	case 'unresolved_ref':
+		return t('weather_apis', 'Field “{field}” refers to “{type}”, which the schema does not define, so it is edited as JSON.', vars)
+	case 'union_type':
+		return t('weather_apis', 'Field “{field}” allows several types; the form uses the first one.', vars)
+	case 'empty_group':
+		return t('weather_apis', 'None of the nested fields of “{field}” can be shown, so it is edited as JSON.', vars)
+	case 'too_deep':
+		return t('weather_apis', 'Field “{field}” is nested too deeply to draw, so it is edited as JSON.', vars)
+	case 'not_in_contract':
+		return t('weather_apis', 'The farm service does not accept a field “{field}”, so its value is not sent.', vars)
+	case 'ambiguous_name':
+		return t('weather_apis', 'Field “{field}” matches several fields the farm service accepts ({detail}), so it is not sent.', vars)
+	case 'claimed_twice':
+		return t('weather_apis', 'Field “{field}” and another form field both match “{type}”, so neither is sent.', vars)
+	case 'claimed_by_other':
+		return t('weather_apis', 'Field “{detail}” is sent as “{type}”, so field “{field}” is not sent.', vars)
+	case 'read_only_in_contract':
+		return t('weather_apis', 'The farm service sets “{type}” itself, so field “{field}” is shown but not sent.', vars)
+	case 'missing_required':
+		return t('weather_apis', 'The farm service requires “{field}”, which the form schema does not contain; saving may fail at that field.', vars)
 	case 'fields_not_list':
 		return t('weather_apis', 'The fields of section “{section}” are not a list and were left out.', vars)
 	case 'bad_section':
@@ -86,12 +116,79 @@ export function describeSchemaProblem(p) {
 	case 'no_version':
 		return t('weather_apis', 'The schema does not say which version it is.')
 	case 'unknown_version':
-		return t('weather_apis', 'The schema has version {type}; this admin UI knows versions 1 and 2.', vars)
+		return t('weather_apis', 'The schema has version {type}, newer than this admin UI was written for; the form is built from what the schema describes.', vars)
+	case 'no_actions':
+		return t('weather_apis', 'The farm service’s metadata does not describe what it accepts for a new farm.')
 	case 'not_object':
 		return t('weather_apis', 'The schema is not a JSON object.')
 	case 'no_fields':
 		return t('weather_apis', 'The schema describes no fields.')
 	default:
-		return p.code
+		return t('weather_apis', 'Not understood: {code}', { code: String(p?.code ?? '?') })
 	}
+}
+
+/**
+ * layoutName names a schema layout (Schema.layout, api/schema.js) for the
+ * farms page's "Form schema: version 3, JSON Schema" line.
+ *
+ * @param {string|undefined} layout the layout id
+ * @return {string}
+ */
+export function layoutName(layout) {
+	switch (layout) {
+	case 'fields':
+		return t('weather_apis', 'field list')
+	case 'sections':
+		return t('weather_apis', 'fields in sections')
+	case 'json-schema':
+		return t('weather_apis', 'JSON Schema')
+	case 'drf-metadata':
+		return t('weather_apis', 'DRF metadata')
+	default:
+		return t('weather_apis', 'unrecognised layout')
+	}
+}
+
+const nameOf = (f) => (f && typeof f === 'object' ? String(f.name ?? '?') : String(f ?? '?'))
+
+/**
+ * describeUnusable explains a field that could not be rendered at all.
+ *
+ * @param {{name: string|null, label: string, reason: object}} u an entry of Schema.unusable
+ * @return {string}
+ */
+export function describeUnusable(u) {
+	const reason = u?.reason && typeof u.reason === 'object' ? describeSchemaProblem(u.reason) : String(u?.reason ?? '')
+	return t('weather_apis', 'Not shown: “{field}”. {reason}', { field: u?.label || u?.name || '?', reason })
+}
+
+/**
+ * describeMapping explains how the form's fields were matched to what the
+ * farm service's serializer accepts (api/mapping.js): every match that is not
+ * an exact name, every field that is not sent, and every required
+ * serializer field the form does not have.
+ *
+ * @param {{mapped: object[], notAccepted: object[], missingRequired: string[]}} m the report
+ * @return {string[]}
+ */
+export function describeMapping(m) {
+	const out = []
+	const mapped = Array.isArray(m?.mapped) ? m.mapped : []
+	const pairs = (rule) => mapped.filter((e) => e.rule === rule).map((e) => `${nameOf(e.field)} → ${String(e.to ?? '?')}`).join(', ')
+	if (pairs('last-segment')) {
+		out.push(t('weather_apis', 'Sent under the farm service’s field names (the same last name part): {pairs}.', { pairs: pairs('last-segment') }))
+	}
+	if (pairs('alias')) {
+		out.push(t('weather_apis', 'Sent under the names the schema documents for them: {pairs}.', { pairs: pairs('alias') }))
+	}
+	for (const e of Array.isArray(m?.notAccepted) ? m.notAccepted : []) {
+		out.push(e.reason && typeof e.reason === 'object'
+			? describeSchemaProblem(e.reason)
+			: describeSchemaProblem({ code: 'not_in_contract', field: nameOf(e.field) }))
+	}
+	for (const name of Array.isArray(m?.missingRequired) ? m.missingRequired : []) {
+		out.push(describeSchemaProblem({ code: 'missing_required', field: String(name) }))
+	}
+	return out
 }

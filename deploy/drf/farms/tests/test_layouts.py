@@ -1,4 +1,5 @@
 import io
+import json
 import os
 from unittest import mock
 
@@ -9,6 +10,10 @@ from .base import DemoTestCase
 SCHEMA = "/api/v1/admin/farms/schema"
 STATE = {"ndvi": 0.5, "observed_at": "2025-07-01T10:00:00Z", "source": "test",
          "tiles": [{"z": 1, "x": 0, "y": 1, "ndvi": 0.2}, {"z": 1, "x": 1, "y": 1, "ndvi": 0.9}]}
+DOTTED_NAMES = ["farm.name", "farm.owner", "farm.crop", "farm.irrigated", "farm.notes", "site.area_ha",
+                "site.location.latitude", "site.location.longitude", "meta.created_at"]
+FARM_VALUES = {"name": "Layout farm", "owner": "A. Meyer", "crop": "soy", "area_ha": 12.5, "latitude": 45.46,
+               "longitude": 9.19, "irrigated": True, "notes": "**Clay**, drains slowly."}
 
 
 class SchemaLayoutTests(DemoTestCase):
@@ -72,8 +77,106 @@ class SchemaLayoutTests(DemoTestCase):
         response, _ = self.schema(version_header=False)
         self.assertFalse(response.has_header("X-Schema-Version"))
 
+    def test_dotted_groups(self):
+        response, doc = self.schema(schema="dotted-groups")
+        self.assertEqual((doc["schema_version"], response["X-Schema-Version"]), (4, "4"))
+        self.assertNotIn("fields", doc)
+        self.assertEqual([g["key"] for g in doc["groups"]], ["farm", "site", "meta"])
+        fields = {}
+        for group in doc["groups"]:
+            self.assertEqual(set(group), {"key", "label", "fields", "required"})
+            self.assertIsInstance(group["fields"], dict)
+            self.assertTrue(set(group["required"]) <= set(group["fields"]), group)
+            fields.update(group["fields"])
+        self.assertEqual(list(fields), DOTTED_NAMES)
+        for name, field in fields.items():
+            self.assertFalse({"name", "type", "label", "help_text", "required", "default", "options"} & set(field), name)
+            self.assertTrue({"kind", "display_name", "help"} <= set(field), name)
+        kinds = {name: field["kind"] for name, field in fields.items()}
+        self.assertEqual(kinds, {
+            "farm.name": "string", "farm.owner": "string", "farm.crop": "choice", "site.area_ha": "decimal",
+            "site.location.latitude": "float", "site.location.longitude": "float", "farm.irrigated": "toggle",
+            "farm.notes": "markdown", "meta.created_at": "datetime"})
+        area = fields["site.area_ha"]
+        self.assertEqual((area["display_name"], area["unit"]), ("Area", "ha"))
+        self.assertIn("hectares", area["help"])
+        self.assertEqual(area["validation"], {"exclusiveMinimum": 0, "maximum": 100000, "multipleOf": 0.01})
+        self.assertEqual(fields["site.location.latitude"]["validation"],
+                         {"minimum": -90, "maximum": 90, "multipleOf": 0.000001})
+        self.assertEqual(fields["farm.name"]["validation"], {"maxLength": 120})
+        self.assertEqual(fields["farm.notes"]["validation"], {"maxLength": 2000})
+        crop = fields["farm.crop"]["choices"]
+        self.assertEqual((len(crop), list(crop)[0], crop["soy"]), (11, "wheat", "Soybean"))
+        self.assertIs(fields["farm.irrigated"]["initial"], False)
+        self.assertIs(fields["meta.created_at"]["read_only"], True)
+        required = [n for g in doc["groups"] for n in g["required"]]
+        self.assertEqual(required, ["farm.name", "farm.crop", "site.area_ha", "site.location.latitude",
+                                    "site.location.longitude"])
+        self.assertEqual(doc["groups"][2]["required"], [])
+
+    def test_enum_names(self):
+        response, doc = self.schema(schema="enum-names")
+        self.assertEqual((doc["schema_version"], response["X-Schema-Version"]), (5, "5"))
+        names = [f["name"] for f in doc["fields"]]
+        self.assertEqual(names, ["name", "owner_name", "crop", "area_ha", "latitude", "longitude", "irrigated",
+                                 "notes", "created_at"])
+        owner = doc["fields"][1]
+        self.assertEqual((owner["source"], owner["label"], owner["required"]), ("owner", "Owner", False))
+        self.assertEqual([k for k in owner if k in ("name", "source")], ["name", "source"])
+        self.assertEqual([f for f in doc["fields"] if "source" in f], [owner])
+        crop = doc["fields"][2]
+        self.assertNotIn("options", crop)
+        self.assertEqual((len(crop["enum"]), crop["enum"][3], crop["enumNames"][3]), (11, "soy", "Soybean"))
+        self.assertEqual(len(crop["enumNames"]), len(crop["enum"]))
+        for field in doc["fields"]:
+            self.assertIsInstance(field["required"], bool, field["name"])
+        self.assertEqual([f["name"] for f in doc["fields"] if f["required"]],
+                         ["name", "crop", "area_ha", "latitude", "longitude"])
+        self.assertEqual(len(doc["actions"]), 3)
+
+    def test_new_layouts_describe_the_serializer(self):
+        """dotted-groups and enum-names name the same writable and required
+        fields as the API's serializer (OPTIONS), and a body built from their
+        names (dotted: last segment; enum-names: `source`, else `name`) is accepted."""
+        post = self.client.options("/api/v1/farms/").json()["actions"]["POST"]
+        writable = {n for n, d in post.items() if not d["read_only"]}
+        required = {n for n, d in post.items() if d["required"]}
+        _, dotted = self.schema(schema="dotted-groups")
+        _, enums = self.schema(schema="enum-names")
+        layouts = {
+            "dotted-groups": [
+                (name.rsplit(".", 1)[-1], field.get("read_only", False), name in group["required"])
+                for group in dotted["groups"] for name, field in group["fields"].items()
+            ],
+            "enum-names": [
+                (f.get("source", f["name"]), f.get("read_only", False), f["required"]) for f in enums["fields"]
+            ],
+        }
+        for layout, fields in layouts.items():
+            with self.subTest(layout=layout):
+                self.assertEqual({n for n, ro, _ in fields if not ro}, writable)
+                self.assertEqual({n for n, _, req in fields if req}, required)
+                self.assertEqual({n for n, ro, _ in fields if ro}, {"created_at"})
+                self.assertTrue({n for n, _, _ in fields} <= set(post))
+                body = dict(FARM_VALUES)
+                created = self.client.post("/api/v1/farms/", {n: body[n] for n, ro, _ in fields if not ro},
+                                           format="json")
+                self.assertEqual(created.status_code, 201, created.content)
+                self.assertEqual(created.json()["owner"], "A. Meyer")
+
+    def test_new_layouts_in_openapi(self):
+        for layout, version in (("dotted-groups", 4), ("enum-names", 5)):
+            with self.subTest(layout=layout):
+                self.control("post", "layout", {"schema": layout})
+                doc = json.loads(self.client.get("/api/v1/schema/").content)  # vnd.oai.openapi+json
+                body = doc["paths"][SCHEMA]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+                self.assertEqual((body["required"], body["properties"]["schema_version"]["type"]),
+                                 (["schema_version"], "integer"))
+                self.assertEqual(self.control("get", "health"), {"ok": True, "schema_version": version})
+
     def test_version_override(self):
-        cases = [("v2", "7", 7), ("v1", 12, 12), ("v3-jsonschema", "2025-06", "2025-06"), ("renamed-keys", "-1", -1)]
+        cases = [("v2", "7", 7), ("v1", 12, 12), ("v3-jsonschema", "2025-06", "2025-06"), ("renamed-keys", "-1", -1),
+                 ("dotted-groups", "2025-06", "2025-06"), ("enum-names", 9, 9)]
         for layout, given, want in cases:
             with self.subTest(layout=layout, given=given):
                 answer = self.control("post", "layout", {"schema": layout, "schema_version": given})
