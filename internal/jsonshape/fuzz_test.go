@@ -43,7 +43,8 @@ func FuzzDeclared(f *testing.F) {
 	f.Add("x", []byte(`[1]`))
 	f.Fuzz(func(t *testing.T, header string, body []byte) {
 		v, inBody, err := jsonshape.Declared(header, body)
-		if err == nil && inBody && header != "" && jsonshape.Canonical(header) != v {
+		// A blank header (" ") declares nothing, like no header at all.
+		if hv := jsonshape.Canonical(header); err == nil && inBody && hv != "" && hv != v {
 			t.Fatalf("accepted a body version %q that differs from the header %q", v, header)
 		}
 		if jsonshape.Canonical(v) != v {
