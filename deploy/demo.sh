@@ -20,7 +20,7 @@ wait_http() { # url what
   echo "demo: $2 did not come up ($1); logs in $dir" >&2; exit 1
 }
 
-redis-server --port "$REDIS" --bind 127.0.0.1 --save "" --appendonly no >"$dir/redis.log" 2>&1 &
+redis-server --port "$REDIS" --bind 127.0.0.1 --save "" --appendonly no --maxmemory 128mb --maxmemory-policy volatile-lru >"$dir/redis.log" 2>&1 &
 pids+=($!)
 DRF_DEMO_DB="$dir/drf.sqlite3" DRF_DEMO_PORT=$DRF ./deploy/drf/run.sh >"$dir/drf.log" 2>&1 &
 pids+=($!)

@@ -79,5 +79,11 @@ readme_ok() {
 		grep -q 'app_api:app:register weather_apis harp_proxy_docker' "$r" && grep -q -- '--info-xml /opt/weather_apis/info.xml' "$r"
 }
 check "README occ commands match the compose file" readme_ok
+
+redis_memory() {
+	# Credentials have no TTL: only a volatile-* policy keeps them from eviction.
+	grep -Eq '"--maxmemory", "[0-9]+[kmg]b", "--maxmemory-policy", "volatile-[a-z]+"' "$here/docker-compose.yml"
+}
+check "Redis has maxmemory with a volatile-* policy" redis_memory
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

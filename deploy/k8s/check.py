@@ -289,6 +289,20 @@ def main():
         return p
 
     c.check("redis-sentinel init.sh is valid sh", init_script)
+
+    def redis_memory():
+        conf = named("ConfigMap", "redis-sentinel")[0]["data"]["redis.conf"]
+        lines = [l.split() for l in conf.splitlines() if l.strip() and not l.startswith("#")]
+        opts = {l[0]: l[1] for l in lines if len(l) == 2}
+        p = []
+        if "maxmemory" not in opts:
+            p.append("redis.conf sets no maxmemory: Redis would grow until the node kills it")
+        if not opts.get("maxmemory-policy", "").startswith("volatile-"):
+            p.append("redis.conf's maxmemory-policy is %r; want volatile-* (credentials have no TTL and must never be evicted)"
+                     % opts.get("maxmemory-policy"))
+        return p
+
+    c.check("Redis has maxmemory with a volatile-* policy", redis_memory)
     return c
 
 

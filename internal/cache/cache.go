@@ -21,6 +21,7 @@ type Cache struct {
 	rdb    redis.UniversalClient
 	keys   keyspace
 	l1     *l1
+	admit  *doorkeeper // admission of unbounded variants (admit.go)
 	stats  counters
 	health health
 
@@ -62,7 +63,8 @@ func New(ctx context.Context, o Options) (*Cache, error) {
 	o.defaults()
 	c := &Cache{
 		o: o, rdb: o.Redis, keys: newKeyspace(o.AppID, o.AppVersion),
-		l1:            newL1(o.L1TTL, o.L1MaxEntries),
+		l1:            newL1(o.L1TTL, o.L1MaxEntries, o.L1MaxBytes),
+		admit:         newDoorkeeper(o.AdmitWindow),
 		stats:         counters{routes: map[string]*routeCounters{}},
 		health:        health{backoff: o.RedisBackoff, log: o.Logger},
 		storeScript:   redis.NewScript(storeLua),

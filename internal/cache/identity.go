@@ -146,9 +146,11 @@ func (c *Cache) checkIdentity(ctx context.Context) error {
 	return err
 }
 
-// identityLoop checks the identity every identityEvery until Close.
+// identityLoop checks the identity every identityEvery until Close, and
+// sweeps expired items out of L1 on the same tick.
 func (c *Cache) identityLoop() {
 	c.every(identityEvery, func() {
+		c.l1.sweep(c.now())
 		if c.health.down() {
 			return
 		}

@@ -18,6 +18,17 @@ import (
 type RequestKey struct {
 	desc string // "/path?a=1&b=2"
 	hash string // hex sha256(desc)[:32]
+	// repeat: the variant is stored only when asked for again (doorkeeper).
+	repeat bool
+}
+
+// OnRepeat marks k as a variant of an unbounded space (a free-text or
+// timestamp query value): its answer is stored only when the same variant
+// is asked for again (admit.go), so one client cannot fill Redis with
+// answers nobody asks for twice.
+func (k RequestKey) OnRepeat() RequestKey {
+	k.repeat = true
+	return k
 }
 
 // NewRequestKey normalises a request: path gets a leading "/", query

@@ -37,22 +37,57 @@ const refreshAhead = 4 // the last quarter
 // to put: if anything was dropped since, the read may have raced the
 // invalidation, so the answer is served but not copied into L1. This keeps
 // an invalidation that arrives while a read is in flight from being undone.
+//
+// Memory is bounded by entries (max) and by body bytes (maxBytes); expired
+// items leave at the next sweep (once a second, from the cache's ticker) or
+// when a get finds them, never waiting for the map to fill.
 type l1 struct {
-	mu    sync.RWMutex
-	m     map[l1Key]*l1Item
-	ttl   time.Duration
-	max   int
-	drops atomic.Uint64
+	mu       sync.RWMutex
+	m        map[l1Key]*l1Item
+	ttl      time.Duration
+	max      int
+	maxBytes int64
+	bytes    int64 // sum of len(body) of the items in m, under mu
+	drops    atomic.Uint64
 	// off is set while nothing guarantees that invalidations reach this
 	// process (the Pub/Sub subscriber is not confirmed); put is refused.
 	off atomic.Bool
 }
 
-func newL1(ttl time.Duration, maxEntries int) *l1 {
+func newL1(ttl time.Duration, maxEntries int, maxBytes int64) *l1 {
 	if ttl <= 0 {
 		return nil
 	}
-	return &l1{m: make(map[l1Key]*l1Item), ttl: ttl, max: maxEntries}
+	return &l1{m: make(map[l1Key]*l1Item), ttl: ttl, max: maxEntries, maxBytes: maxBytes}
+}
+
+// size is the number of items and their body bytes.
+func (c *l1) size() (int, int64) {
+	if c == nil {
+		return 0, 0
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m), c.bytes
+}
+
+// sweep drops every item expired at now.
+func (c *l1) sweep(now time.Time) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	for k, it := range c.m {
+		if !now.Before(it.expires) {
+			c.deleteLocked(k, it)
+		}
+	}
+	c.mu.Unlock()
+}
+
+func (c *l1) deleteLocked(k l1Key, it *l1Item) {
+	delete(c.m, k)
+	c.bytes -= int64(len(it.e.body))
 }
 
 // seq is the drop counter to pass to put.
@@ -69,10 +104,19 @@ func (c *l1) get(route, hash string, s *ctlState, now time.Time) *l1Item {
 	if c == nil {
 		return nil
 	}
+	k := l1Key{route, hash}
 	c.mu.RLock()
-	it := c.m[l1Key{route, hash}]
+	it := c.m[k]
 	c.mu.RUnlock()
-	if it == nil || !now.Before(it.expires) || !it.ctl.sameGen(s, route) {
+	if it != nil && !now.Before(it.expires) {
+		c.mu.Lock()
+		if c.m[k] == it {
+			c.deleteLocked(k, it)
+		}
+		c.mu.Unlock()
+		return nil
+	}
+	if it == nil || !it.ctl.sameGen(s, route) {
 		return nil
 	}
 	return it
@@ -91,35 +135,40 @@ func (c *l1) put(route, hash, key string, s *ctlState, e *entry, now time.Time, 
 	} else {
 		it.refreshAt = l1End.Add(-c.ttl / refreshAhead)
 	}
-	if !now.Before(it.expires) {
-		return
+	size := int64(len(e.body))
+	if !now.Before(it.expires) || size > c.maxBytes/8 {
+		return // one body may not take more than an eighth of L1
 	}
 	c.mu.Lock()
 	if c.drops.Load() != seq {
 		c.mu.Unlock()
 		return
 	}
-	if len(c.m) >= c.max {
-		c.evictLocked(now)
+	k := l1Key{route, hash}
+	if old := c.m[k]; old != nil {
+		c.deleteLocked(k, old)
 	}
-	c.m[l1Key{route, hash}] = it
+	if len(c.m) >= c.max || c.bytes+size > c.maxBytes {
+		c.evictLocked(now, size)
+	}
+	c.m[k] = it
+	c.bytes += size
 	c.mu.Unlock()
 }
 
-// evictLocked drops expired items, then (still full) an arbitrary eighth.
-func (c *l1) evictLocked(now time.Time) {
+// evictLocked drops expired items, then (still over either bound) arbitrary
+// items until an eighth of both bounds is free for an item of size bytes.
+func (c *l1) evictLocked(now time.Time, size int64) {
 	for k, it := range c.m {
 		if !now.Before(it.expires) {
-			delete(c.m, k)
+			c.deleteLocked(k, it)
 		}
 	}
-	n := len(c.m) - c.max*7/8
-	for k := range c.m {
-		if n <= 0 {
+	for k, it := range c.m {
+		if len(c.m) < c.max*7/8 && c.bytes+size <= c.maxBytes*7/8 {
 			break
 		}
-		delete(c.m, k)
-		n--
+		c.deleteLocked(k, it)
 	}
 }
 
@@ -130,7 +179,10 @@ func (c *l1) drop(route, hash string) {
 	}
 	c.mu.Lock()
 	c.drops.Add(1)
-	delete(c.m, l1Key{route, hash})
+	k := l1Key{route, hash}
+	if it := c.m[k]; it != nil {
+		c.deleteLocked(k, it)
+	}
 	c.mu.Unlock()
 }
 
@@ -143,10 +195,11 @@ func (c *l1) dropRoute(route string) {
 	c.drops.Add(1)
 	if route == "" {
 		clear(c.m)
+		c.bytes = 0
 	} else {
-		for k := range c.m {
+		for k, it := range c.m {
 			if k.route == route {
-				delete(c.m, k)
+				c.deleteLocked(k, it)
 			}
 		}
 	}

@@ -26,6 +26,12 @@ type Options struct {
 	L1TTL time.Duration
 	// L1MaxEntries bounds the L1 map (default 10000).
 	L1MaxEntries int
+	// L1MaxBytes bounds the bodies held in L1 (default 32 MiB).
+	L1MaxBytes int64
+	// AdmitWindow is how many distinct variants of unbounded queries the
+	// doorkeeper remembers (RequestKey.OnRepeat; default 4096, memory about
+	// 2 × 4096 × 100 bytes).
+	AdmitWindow int
 	// RedisTimeout bounds every Redis operation of a request (default 150 ms).
 	RedisTimeout time.Duration
 	// RedisBackoff is how long Redis is treated as down after a failure
@@ -51,6 +57,12 @@ func (o *Options) defaults() {
 	}
 	if o.L1MaxEntries <= 0 {
 		o.L1MaxEntries = 10000
+	}
+	if o.L1MaxBytes <= 0 {
+		o.L1MaxBytes = 32 << 20
+	}
+	if o.AdmitWindow <= 0 {
+		o.AdmitWindow = 4096
 	}
 	if o.RedisTimeout <= 0 {
 		o.RedisTimeout = 150 * time.Millisecond

@@ -311,7 +311,7 @@ func TestKilledSubscriberDropsL1AtOnce(t *testing.T) {
 // TestL1IsNotRefilledAcrossAnInvalidation: a Redis read that was in flight
 // when an invalidation arrived must not put its (old) answer into L1.
 func TestL1IsNotRefilledAcrossAnInvalidation(t *testing.T) {
-	l := newL1(time.Second, 100)
+	l := newL1(time.Second, 100, 1<<20)
 	s := newCtlState(map[string]string{"epoch": "e"}, time.Now())
 	e := &entry{meta: meta{Status: 200}, body: []byte(`{}`), storedAt: time.Now(), ttl: time.Minute}
 	seq := l.seq() // the read is sent

@@ -26,6 +26,7 @@ const (
 	cNegativeHits
 	cDrift
 	cRotations
+	cNotAdmitted
 	numCounters
 )
 
@@ -54,6 +55,8 @@ func counterName(c counter) string {
 		return "drift"
 	case cRotations:
 		return "epoch_rotations"
+	case cNotAdmitted:
+		return "not_admitted"
 	}
 	return ""
 }
@@ -71,6 +74,7 @@ type Counters struct {
 	NegativeHits       int64 `json:"negative_hits"`       // cached NOT_FOUND answers
 	Drift              int64 `json:"drift"`               // shape drifts found, and entries Verify found different
 	EpochRotations     int64 `json:"epoch_rotations"`     // times Redis was found holding an older data set
+	NotAdmitted        int64 `json:"not_admitted"`        // answers of unbounded variants not stored on first sight
 }
 
 func (k *Counters) add(c counter, v int64) {
@@ -97,6 +101,8 @@ func (k *Counters) add(c counter, v int64) {
 		k.Drift += v
 	case cRotations:
 		k.EpochRotations += v
+	case cNotAdmitted:
+		k.NotAdmitted += v
 	}
 }
 

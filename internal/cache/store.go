@@ -85,6 +85,10 @@ func (c *Cache) loadAndStore(ctx context.Context, p Policy, req RequestKey, s *c
 	if !storable {
 		return res, nil
 	}
+	if req.repeat && !c.admit.admit(p.Route, req.Hash()) {
+		c.stats.inc(p.Route, cNotAdmitted)
+		return res, nil // first sight of an unbounded variant: answered, not stored
+	}
 	key = c.keys.entryKey(s, p.Route, req.Hash())
 	ttl := p.TTL
 	if p.Jitter > 0 {

@@ -184,6 +184,9 @@ func (s *Service) Read(ctx context.Context, route string, p Params) (Answer, err
 			return Answer{}, err
 		}
 		key = cache.NewRequestKey(path, q)
+		if r.Unbounded(q) {
+			key = key.OnRepeat()
+		}
 	}
 	if !p.Revalidate {
 		if res, ok := s.cache.Fresh(r.pol, key); ok {

@@ -124,3 +124,17 @@ func (r Route) MatchUpstream(path string) (id string, ok bool) {
 	id = path[len(pre) : len(path)-len(post)]
 	return id, !strings.Contains(id, "/")
 }
+
+// Unbounded reports whether q (canonical, from CanonicalQuery) holds a value
+// of an unbounded space: free text or a timestamp. The cache stores such a
+// variant only when it is asked for again (cache.RequestKey.OnRepeat), so
+// distinct values sent once cannot fill Redis. Integers are bounded by the
+// data (ids and pages that exist) and by the short life of negative entries.
+func (r Route) Unbounded(q url.Values) bool {
+	for k := range q {
+		if p, ok := r.param(k); ok && (p.Type == Text || p.Type == Timestamp) {
+			return true
+		}
+	}
+	return false
+}

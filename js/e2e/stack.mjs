@@ -94,7 +94,7 @@ export async function startStack(root) {
 		}
 	}
 	try {
-		start('redis', 'redis-server', ['--port', String(redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'])
+		start('redis', 'redis-server', ['--port', String(redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', '128mb', '--maxmemory-policy', 'volatile-lru'])
 		const drfProc = start('drf', './deploy/drf/run.sh', [], { DRF_DEMO_DB: join(dir, 'drf.sqlite3'), DRF_DEMO_PORT: String(drf) })
 		await waitHttp(`http://127.0.0.1:${drf}/__demo/health`, 'the DRF demo', [drfProc], { timeoutMs: 60000 })
 		const secret = randomBytes(96).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 128)
