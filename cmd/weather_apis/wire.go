@@ -25,6 +25,7 @@ import (
 	"github.com/weather-apis/weather_apis/internal/coalesce"
 	"github.com/weather-apis/weather_apis/internal/config"
 	"github.com/weather-apis/weather_apis/internal/credentials"
+	"github.com/weather-apis/weather_apis/internal/envelope"
 	"github.com/weather-apis/weather_apis/internal/exapp"
 	"github.com/weather-apis/weather_apis/internal/integration"
 	"github.com/weather-apis/weather_apis/internal/metrics"
@@ -32,6 +33,7 @@ import (
 	"github.com/weather-apis/weather_apis/internal/openapi"
 	"github.com/weather-apis/weather_apis/internal/ops"
 	"github.com/weather-apis/weather_apis/internal/resources"
+	"github.com/weather-apis/weather_apis/internal/routetable"
 	"github.com/weather-apis/weather_apis/internal/token"
 	"github.com/weather-apis/weather_apis/internal/upstream"
 )
@@ -161,12 +163,14 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 		return handlers.Deps{}, fmt.Errorf("cannot set up the DRF token source: %w", err)
 	}
 	m.onClose(func() { _ = tokens.Close() })
-	brk, err := breaker.New(breaker.Options{Redis: rdb, KeyPrefix: cfg.App.ID, Logger: log})
+	var up *upstream.Client // set below; the breaker's Confirm runs only after start-up
+	brk, err := breaker.New(breaker.Options{Redis: rdb, KeyPrefix: cfg.App.ID, Logger: log,
+		MaxCooldown: cfg.Upstream.BreakerMaxCooldown, Confirm: confirmUpstream(&up)})
 	if err != nil {
 		return handlers.Deps{}, fmt.Errorf("cannot set up the circuit breaker: %w", err)
 	}
 	counters := &upstream.Counters{}
-	up, err := upstream.New(upstream.Options{
+	up, err = upstream.New(upstream.Options{
 		BaseURL: cfg.Upstream.URL, AttemptTimeout: cfg.Upstream.Timeout, RetryWaitMin: cfg.Upstream.RetryWaitMin,
 		RetryWaitMax: cfg.Upstream.RetryWaitMax, RetryAfterCap: cfg.Upstream.RetryAfterCap, MaxRetries: cmp.Or(cfg.Upstream.MaxRetries, -1), // upstream treats 0 as its default; 0 here means none
 		Tokens: tokens, Breaker: brk, Logger: log, Counters: counters, UserAgent: "weather_apis/" + cfg.App.Version,
@@ -310,4 +314,23 @@ func staticFS() fs.FS {
 		}
 	}
 	return nil
+}
+
+// confirmUpstream is the breaker's Confirm (internal/breaker): a known-good
+// request straight to DRF, never through the cache, so that failures one
+// caller provokes (an id that crashes DRF) cannot open the breaker for
+// everyone. Only an answer that shows DRF itself failing (no answer, a
+// timeout, a 5xx) confirms; a 4xx means DRF is answering.
+func confirmUpstream(up **upstream.Client) func(context.Context) error {
+	schema, _ := routetable.Lookup("farm_schema")
+	return func(ctx context.Context) error {
+		if *up == nil {
+			return nil
+		}
+		_, err := (*up).Do(ctx, upstream.Request{Method: http.MethodGet, Path: schema.Upstream.Path, RequestID: "breaker-confirm"})
+		if err != nil && envelope.StatusFor(envelope.From(err)) >= 500 {
+			return err
+		}
+		return nil
+	}
 }

@@ -2,19 +2,49 @@
 // every worker and replica through Redis.
 //
 // Closed: failures (reported by the caller: connection errors, timeouts,
-// 5xx, 429) are counted in a fixed Window; Threshold of them open the
-// circuit. Open: calls are refused for Cooldown (a key with that TTL).
+// 5xx, 429) are counted in a fixed Window. When Threshold of them are
+// counted, the circuit opens, unless Options.Confirm is set: then exactly
+// one replica (a SET NX lease) runs Confirm, a known-good request, while
+// every call keeps going out. If Confirm succeeds, the failures are
+// attributed to the callers (a request that crashes DRF, not a DRF that is
+// down): the count is reset, the circuit stays closed (a "rejected open")
+// and no new confirmation starts for ConfirmInterval. If Confirm fails or
+// outlasts ConfirmTimeout, the circuit opens. So no caller can open the
+// circuit for everyone while the upstream answers Confirm.
+//
+// Open: calls are refused for the current cooldown (a key with that TTL).
+// The first open lasts Cooldown; each failed probe doubles it, up to
+// MaxCooldown; a good probe closes the circuit and resets it to Cooldown.
+// The current cooldown is a Redis key beside the open key, so every replica
+// refuses for the same time and doubles from the same level.
+//
 // Half-open: exactly one call in the whole deployment is let through as a
 // probe (SET NX with a ProbeTimeout lease); its success closes the circuit,
-// its failure opens it again. Successes in the closed state cost no Redis
-// write, so a healthy upstream costs one Lua call per request.
+// its failure opens it again for twice the cooldown. With Confirm set, a
+// failed probe is first double-checked with Confirm (the probe's lease held
+// meanwhile): if Confirm succeeds, the circuit closes, so a caller whose own
+// request crashes DRF cannot keep the circuit open either.
+//
+// Confirm's context bypasses this breaker: Confirm may go through the
+// upstream client this breaker guards, and its outcome is not counted. It
+// must reach DRF itself (never a cache), or a cached answer would hide an
+// outage.
+//
+// Successes in the closed state cost no Redis write, so a healthy upstream
+// costs one Lua call per request. Every key shares one Redis Cluster hash
+// tag, {<KeyPrefix>:breaker:<Name>}, so each script touches one slot.
+//
+// While Redis fails (and for RedisRetry after each Redis error), a
+// process-local breaker with the same rules (Threshold in Window, Confirm,
+// doubling cooldown, one probe) is used, so a Redis outage never becomes an
+// upstream outage; its state is reported with a "local:" prefix.
 //
 // gobreaker v2's DistributedCircuitBreaker was considered and not used: its
 // Execute holds a store-wide mutex (polled every 500 ms, up to 5 s) for the
 // whole upstream call, which would serialise every DRF request of every
-// replica, and its keys carry no Redis Cluster hash tag. gobreaker's local
-// TwoStepCircuitBreaker is used instead while Redis fails, so a Redis outage
-// never becomes an upstream outage.
+// replica, and its keys carry no Redis Cluster hash tag. Its local breaker
+// was replaced by local.go because its open timeout is fixed and its trip
+// decision cannot wait for Confirm.
 package breaker
 
 import (
@@ -22,17 +52,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
-	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/sony/gobreaker/v2"
 )
-
-// errLocalFailure tells the local gobreaker that a call failed.
-var errLocalFailure = errors.New("upstream call failed")
 
 // ErrOpen is returned by Allow while calls must not go out.
 var ErrOpen = errors.New("breaker: circuit open")
@@ -46,16 +72,55 @@ const (
 
 // Options configure a Breaker. Zero values take the defaults noted.
 type Options struct {
-	Redis        redis.UniversalClient // nil: a process-local breaker only
-	KeyPrefix    string                // default "weather_apis"
-	Name         string                // default "drf"
-	Threshold    int                   // failures within Window that open the circuit (default 5)
-	Window       time.Duration         // default 10s
-	Cooldown     time.Duration         // open time before a probe (default 30s)
-	ProbeTimeout time.Duration         // how long a probe holds the half-open slot (default 15s)
-	RedisTimeout time.Duration         // one Redis operation (default 300ms)
-	RedisRetry   time.Duration         // after a Redis error, stay local this long (default 1s)
-	Logger       *slog.Logger
+	Redis     redis.UniversalClient // nil: a process-local breaker only
+	KeyPrefix string                // default "weather_apis"
+	Name      string                // default "drf"
+	Threshold int                   // failures within Window that open the circuit (default 5)
+	Window    time.Duration         // default 10s
+	// Cooldown is how long the first open lasts before a probe (default
+	// 1.5s). Each failed probe doubles it, up to MaxCooldown; a good probe
+	// resets it.
+	Cooldown time.Duration
+	// MaxCooldown caps the doubled cooldown (default 30s; raised to Cooldown
+	// when smaller, which disables doubling).
+	MaxCooldown  time.Duration
+	ProbeTimeout time.Duration // how long a probe holds the half-open slot (default 15s)
+	// Confirm, when set, must succeed against a healthy upstream (a known-good
+	// request such as GET of the farm form schema, sent to DRF and not to a
+	// cache). At Threshold it decides whether the circuit opens; after a
+	// failed probe, whether it opens again. nil: Threshold failures open the
+	// circuit, and a failed probe reopens it, unconditionally.
+	Confirm         func(ctx context.Context) error
+	ConfirmTimeout  time.Duration // one Confirm run; longer counts as a failure (default 3s)
+	ConfirmInterval time.Duration // after a Confirm that succeeded, none starts for this long (default 2s)
+	RedisTimeout    time.Duration // one Redis operation (default 300ms)
+	RedisRetry      time.Duration // after a Redis error, stay local this long (default 1s)
+	Logger          *slog.Logger
+}
+
+// Counters are this process's breaker events since New (a replica's share;
+// sum them across replicas).
+type Counters struct {
+	Opens         int64 // closed → open transitions this process made
+	Reopens       int64 // failed probes that opened the circuit again (cooldown doubled)
+	Probes        int64 // half-open probes this process let through
+	Confirms      int64 // Confirm runs
+	RejectedOpens int64 // Confirm succeeded, so the circuit stayed (or went) closed
+}
+
+// Status is the breaker's state for diagnostics.
+type Status struct {
+	State string // StateClosed, StateHalfOpen or StateOpen
+	// Local is true while Redis is configured but failing, so State is this
+	// process's local breaker.
+	Local bool
+	Since time.Time // when State began (zero if unknown)
+	// Cooldown is the current level: open, how long this open lasts;
+	// half-open, the cooldown that just ended (a failed probe doubles it);
+	// closed, how long the next open would last (Options.Cooldown).
+	Cooldown time.Duration
+	Failures int // failures counted in the current Window (closed state)
+	Counters Counters
 }
 
 // Breaker implements upstream.Breaker.
@@ -63,12 +128,12 @@ type Breaker struct {
 	opts      Options
 	keys      keys
 	log       *slog.Logger
-	local     *gobreaker.TwoStepCircuitBreaker[struct{}]
-	localAt   atomic.Int64 // unix nanos of the local breaker's last state change
+	local     *local
 	downUntil atomic.Int64
+	ctr       struct{ opens, reopens, probes, confirms, rejected atomic.Int64 }
 }
 
-type keys struct{ open, tripped, probe, fail, closedAt string }
+type keys struct{ open, tripped, probe, fail, closedAt, cooldown, confirm string }
 
 // New returns a Breaker. It does not touch Redis.
 func New(opts Options) (*Breaker, error) {
@@ -87,78 +152,49 @@ func New(opts Options) (*Breaker, error) {
 		}
 	}
 	def(&opts.Window, 10*time.Second)
-	def(&opts.Cooldown, 30*time.Second)
+	def(&opts.Cooldown, 1500*time.Millisecond)
+	def(&opts.MaxCooldown, 30*time.Second)
+	opts.MaxCooldown = max(opts.MaxCooldown, opts.Cooldown)
 	def(&opts.ProbeTimeout, 15*time.Second)
+	def(&opts.ConfirmTimeout, 3*time.Second)
+	def(&opts.ConfirmInterval, 2*time.Second)
 	def(&opts.RedisTimeout, 300*time.Millisecond)
 	def(&opts.RedisRetry, time.Second)
+	if opts.Cooldown < time.Millisecond || opts.ProbeTimeout < time.Millisecond || opts.Window < time.Millisecond {
+		return nil, errors.New("breaker: Window, Cooldown and ProbeTimeout must be at least 1ms (Redis PX)")
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	base := "{" + opts.KeyPrefix + ":breaker:" + opts.Name + "}"
 	b := &Breaker{opts: opts, log: log, keys: keys{
-		open: base + ":open", tripped: base + ":tripped", probe: base + ":probe", fail: base + ":fail", closedAt: base + ":closed_at",
+		open: base + ":open", tripped: base + ":tripped", probe: base + ":probe", fail: base + ":fail",
+		closedAt: base + ":closed_at", cooldown: base + ":cooldown", confirm: base + ":confirm",
 	}}
-	b.localAt.Store(time.Now().UnixNano())
-	b.local = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
-		Name:        opts.Name,
-		MaxRequests: 1,
-		Interval:    opts.Window,
-		Timeout:     opts.Cooldown,
-		ReadyToTrip: func(c gobreaker.Counts) bool { return int(c.TotalFailures) >= opts.Threshold },
-		OnStateChange: func(name string, from, to gobreaker.State) {
-			b.localAt.Store(time.Now().UnixNano())
-			log.Warn("breaker (local) state change", "breaker", name, "from", from.String(), "to", to.String())
-		},
-	})
+	b.local = newLocal(b)
 	return b, nil
 }
 
-// Allow asks for a permit. It returns ErrOpen while the circuit is open (or
-// half-open with the probe taken); otherwise done must be called once.
-func (b *Breaker) Allow(ctx context.Context) (func(failure bool), error) {
-	if b.opts.Redis == nil || b.redisDown() {
-		return b.allowLocal()
-	}
-	owner := newOwner()
-	c, cancel := context.WithTimeout(ctx, b.opts.RedisTimeout)
-	defer cancel()
-	n, err := allowScript.Run(c, b.opts.Redis, []string{b.keys.open, b.keys.tripped, b.keys.probe},
-		owner, b.opts.ProbeTimeout.Milliseconds()).Int()
-	if err != nil {
-		b.markDown(err)
-		return b.allowLocal()
-	}
-	switch n {
-	case 0:
-		return nil, ErrOpen
-	case 2:
-		b.log.Info("breaker half-open: this call is the probe", "breaker", b.opts.Name)
-		return b.once(func(failure bool) { b.probeDone(failure) }), nil
-	}
-	return b.once(func(failure bool) {
-		if failure {
-			b.failed()
-		}
-	}), nil
-}
+// confirmKey marks the context Confirm runs with.
+type confirmKey struct{}
 
-func (b *Breaker) allowLocal() (func(bool), error) {
-	done, err := b.local.Allow()
-	if err != nil {
-		return nil, ErrOpen
+// Allow asks for a permit. It returns ErrOpen while the circuit is open (or
+// half-open with the probe taken); otherwise done must be called once with
+// whether the call failed in a way that counts against the upstream. Calls
+// made by Confirm (its context) always get a permit that counts nothing.
+func (b *Breaker) Allow(ctx context.Context) (func(failure bool), error) {
+	if ctx.Value(confirmKey{}) != nil {
+		return func(bool) {}, nil
 	}
-	return b.once(func(failure bool) {
-		if failure {
-			done(errLocalFailure)
-		} else {
-			done(nil)
-		}
-	}), nil
+	if b.opts.Redis == nil || b.redisDown() {
+		return b.local.allow()
+	}
+	return b.allowShared(ctx)
 }
 
 // once makes done idempotent, so a double call cannot skew the counts.
-func (b *Breaker) once(f func(bool)) func(bool) {
+func once(f func(bool)) func(bool) {
 	var used atomic.Bool
 	return func(failure bool) {
 		if used.CompareAndSwap(false, true) {
@@ -167,85 +203,81 @@ func (b *Breaker) once(f func(bool)) func(bool) {
 	}
 }
 
-// failed counts a closed-state failure and opens the circuit at Threshold.
-func (b *Breaker) failed() {
-	c, cancel := context.WithTimeout(context.Background(), b.opts.RedisTimeout)
+// confirm runs Options.Confirm with ConfirmTimeout and reports whether the
+// upstream answered it. A panic or a Confirm that ignores its context
+// counts as a failure.
+func (b *Breaker) confirm(why string) bool {
+	b.ctr.confirms.Add(1)
+	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), confirmKey{}, true), b.opts.ConfirmTimeout)
 	defer cancel()
-	now := time.Now().UnixMilli()
-	opened, err := failScript.Run(c, b.opts.Redis, []string{b.keys.fail, b.keys.open, b.keys.tripped},
-		b.opts.Window.Milliseconds(), b.opts.Threshold, b.opts.Cooldown.Milliseconds(), b.trippedTTL().Milliseconds(), now).Int()
-	if err != nil {
-		b.markDown(err)
-		return
-	}
-	if opened == 1 {
-		b.log.Warn("breaker opened", "breaker", b.opts.Name, "failures", b.opts.Threshold, "window", b.opts.Window, "cooldown", b.opts.Cooldown)
-	}
-}
-
-// probeDone closes the circuit after a good probe, or opens it again.
-func (b *Breaker) probeDone(failure bool) {
-	c, cancel := context.WithTimeout(context.Background(), b.opts.RedisTimeout)
-	defer cancel()
-	now := time.Now().UnixMilli()
+	ch := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				ch <- fmt.Errorf("confirm panicked: %v", r)
+			}
+		}()
+		ch <- b.opts.Confirm(ctx)
+	}()
 	var err error
-	if failure {
-		err = reopenScript.Run(c, b.opts.Redis, []string{b.keys.open, b.keys.tripped, b.keys.probe},
-			b.opts.Cooldown.Milliseconds(), b.trippedTTL().Milliseconds(), now).Err()
-		b.log.Warn("breaker probe failed; open again", "breaker", b.opts.Name)
-	} else {
-		err = closeScript.Run(c, b.opts.Redis, []string{b.keys.open, b.keys.tripped, b.keys.probe, b.keys.fail, b.keys.closedAt}, now).Err()
-		b.log.Info("breaker probe succeeded; closed", "breaker", b.opts.Name)
+	select {
+	case err = <-ch:
+	case <-ctx.Done():
+		err = ctx.Err()
 	}
-	if err != nil && !errors.Is(err, redis.Nil) {
-		b.markDown(err)
+	if err != nil {
+		b.log.Warn("breaker: confirmation failed; the upstream itself is failing", "breaker", b.opts.Name, "after", why, "error", err)
+		return false
 	}
+	b.ctr.rejected.Add(1)
+	b.log.Warn("breaker: confirmation succeeded; failures attributed to callers, circuit stays closed",
+		"breaker", b.opts.Name, "after", why)
+	return true
 }
 
-// trippedTTL bounds how long a circuit stays half-open without any probe.
-func (b *Breaker) trippedTTL() time.Duration {
-	return b.opts.Cooldown + max(10*b.opts.Cooldown, time.Minute)
+// confirmLease is how long a confirmation (or a probe being confirmed) holds
+// its lease: Confirm's own timeout plus room for the Redis round trips.
+func (b *Breaker) confirmLease() time.Duration {
+	return b.opts.ConfirmTimeout + 2*b.opts.RedisTimeout + 500*time.Millisecond
+}
+
+// next is the cooldown after a failed probe at cur.
+func (b *Breaker) next(cur time.Duration) time.Duration {
+	return min(max(cur, b.opts.Cooldown)*2, b.opts.MaxCooldown)
 }
 
 // State returns the current state and since when, for diagnostics. With Redis
 // failing it reports the local breaker ("local:" prefix).
 func (b *Breaker) State(ctx context.Context) (name string, since time.Time) {
+	st := b.Status(ctx)
+	if st.Local {
+		return "local:" + st.State, st.Since
+	}
+	return st.State, st.Since
+}
+
+// Status returns the state, the current cooldown and this process's
+// counters. With Redis failing it reports the local breaker (Local true).
+func (b *Breaker) Status(ctx context.Context) Status {
 	if b.opts.Redis != nil && !b.redisDown() {
-		c, cancel := context.WithTimeout(ctx, b.opts.RedisTimeout)
-		defer cancel()
-		v, err := b.opts.Redis.MGet(c, b.keys.open, b.keys.tripped, b.keys.closedAt).Result()
+		st, err := b.sharedStatus(ctx)
 		if err == nil {
-			switch {
-			case v[0] != nil:
-				return StateOpen, msTime(v[0])
-			case v[1] != nil:
-				return StateHalfOpen, msTime(v[1]).Add(b.opts.Cooldown)
-			}
-			return StateClosed, msTime(v[2])
+			st.Counters = b.Counters()
+			return st
 		}
 		b.markDown(err)
 	}
-	st := b.local.State()
-	name = StateClosed
-	switch st {
-	case gobreaker.StateOpen:
-		name = StateOpen
-	case gobreaker.StateHalfOpen:
-		name = StateHalfOpen
-	}
-	if b.opts.Redis != nil {
-		name = "local:" + name
-	}
-	return name, time.Unix(0, b.localAt.Load())
+	st := b.local.status()
+	st.Local = b.opts.Redis != nil
+	st.Counters = b.Counters()
+	return st
 }
 
-func msTime(v any) time.Time {
-	s, _ := v.(string)
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(n)
+// Counters returns this process's event counts.
+func (b *Breaker) Counters() Counters {
+	c := &b.ctr
+	return Counters{Opens: c.opens.Load(), Reopens: c.reopens.Load(), Probes: c.probes.Load(),
+		Confirms: c.confirms.Load(), RejectedOpens: c.rejected.Load()}
 }
 
 func (b *Breaker) redisDown() bool { return time.Now().UnixNano() < b.downUntil.Load() }
@@ -261,40 +293,3 @@ func newOwner() string {
 	_, _ = rand.Read(x[:])
 	return hex.EncodeToString(x[:])
 }
-
-// allowScript: 0 refused, 1 closed permit, 2 the half-open probe.
-// KEYS: open, tripped, probe. ARGV: owner, probe ms.
-var allowScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-if redis.call('EXISTS', KEYS[2]) == 1 then
-  if redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2]) then return 2 end
-  return 0
-end
-return 1`)
-
-// failScript: KEYS fail, open, tripped. ARGV window ms, threshold, cooldown ms,
-// tripped ms, now ms. Returns 1 when this failure opened the circuit.
-var failScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-if n >= tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[3])
-  redis.call('SET', KEYS[3], ARGV[5], 'PX', ARGV[4])
-  redis.call('DEL', KEYS[1])
-  return 1
-end
-return 0`)
-
-// reopenScript: KEYS open, tripped, probe. ARGV cooldown ms, tripped ms, now ms.
-var reopenScript = redis.NewScript(`
-redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[1])
-redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
-redis.call('DEL', KEYS[3])
-return 1`)
-
-// closeScript: KEYS open, tripped, probe, fail, closed_at. ARGV now ms.
-var closeScript = redis.NewScript(`
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-redis.call('SET', KEYS[5], ARGV[1])
-return 1`)

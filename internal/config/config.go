@@ -87,6 +87,8 @@ type Upstream struct {
 	OpenAPIFile  string
 	ContractMode string        // "report" or "enforce"
 	WriteSettle  time.Duration // how long a write of unknown outcome may still land, > 0
+	// BreakerMaxCooldown caps the circuit breaker's doubling open time.
+	BreakerMaxCooldown time.Duration
 }
 
 // Redis selects the cache store. At most one of URL and Addrs is set; both
