@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/weather-apis/weather_apis/handlers"
+	"github.com/weather-apis/weather_apis/internal/envelope"
 )
 
 // fakeLifecycle records lifecycle calls.
@@ -61,3 +62,16 @@ type fakeIntegr struct {
 }
 
 func (f *fakeIntegr) Authenticate(r *http.Request, scope string) error { return f.Fn(r, scope) }
+
+// fakeAdmins says "admin" is an administrator, "down" makes Nextcloud
+// unable to answer, anyone else is not an administrator.
+type fakeAdmins struct{}
+
+var _ handlers.AdminChecker = fakeAdmins{}
+
+func (fakeAdmins) IsAdmin(ctx context.Context, user string) (bool, error) {
+	if user == "down" {
+		return false, envelope.New(envelope.CodeNextcloudUnavailable, "Nextcloud could not confirm that \"down\" is an administrator: it is unreachable.")
+	}
+	return user == "admin", nil
+}

@@ -60,6 +60,11 @@ type Deps struct {
 	Diag      Diagnostician
 	Creds     Credentials
 	Integr    IntegrationAuth
+	// Admins confirms that the user of an admin route or occ action is a
+	// Nextcloud administrator; nil refuses them all (fail closed).
+	Admins AdminChecker
+	// SetupChecks answers AppAPI's GET /setup_checks; nil answers {}.
+	SetupChecks SetupChecker
 	// OpenAPI is the pre-rendered OpenAPI document (nil: 404 envelope).
 	OpenAPI []byte
 	// Static is the built admin UI (js/, css/, img/, l10n/ at its root).
@@ -150,6 +155,7 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	signed.POST("/init", s.init)
 	signed.PUT("/enabled", s.enabled)
 	signed.POST("/occ/*command", s.occ)
+	signed.GET("/setup_checks", s.setupChecks)
 
 	local := s.local()
 	for _, r := range s.routes {

@@ -37,6 +37,7 @@ func newServer(t testing.TB, mod func(*handlers.Deps)) http.Handler {
 		Verifier:       appapi.NewVerifier(testAppID, testSecret),
 		RequestTimeout: 2 * time.Second, MaxBodyBytes: 1024,
 		Lifecycle: &fakeLifecycle{},
+		Admins:    fakeAdmins{},
 		Resources: &fakeResources{
 			ReadFn: func(ctx context.Context, route string, p handlers.Params) (handlers.Answer, error) {
 				switch p.ID {
@@ -163,6 +164,10 @@ func TestRouter(t *testing.T) {
 		{"create farm body too large (declared)", req{method: "POST", path: "/api/v1/admin/farms", user: admin, body: `{"n":"` + strings.Repeat("x", 2000) + `"}`}, 413, envelope.CodePayloadTooLarge, envelope.SourceLocal, nil},
 		{"admin route unsigned", req{method: "GET", path: "/api/v1/admin/farms"}, 401, envelope.CodeUnauthenticated, envelope.SourceLocal, nil},
 		{"admin route with empty user", req{method: "GET", path: "/api/v1/admin/farms", user: anon}, 401, envelope.CodeUnauthenticated, envelope.SourceLocal, nil},
+		{"admin route as a user who is not an administrator", req{method: "GET", path: "/api/v1/admin/farms", user: strp("alice")}, 403, envelope.CodeForbidden, envelope.SourceLocal, nil},
+		{"admin write as a user who is not an administrator", req{method: "DELETE", path: "/api/v1/admin/farms/7", user: strp("alice")}, 403, envelope.CodeForbidden, envelope.SourceLocal, nil},
+		{"admin route when Nextcloud cannot say", req{method: "GET", path: "/api/v1/admin/ping", user: strp("down")}, 503, envelope.CodeNextcloudUnavailable, envelope.SourceLocal, nil},
+		{"non-admin user on an integration route is not asked about", req{method: "GET", path: "/api/v1/openapi.json", user: strp("alice")}, 404, envelope.CodeNotFound, envelope.SourceLocal, nil},
 		{"admin route wrong secret", req{method: "GET", path: "/api/v1/admin/farms", headers: map[string]string{"EX-APP-ID": testAppID, "EX-APP-VERSION": "1", "AUTHORIZATION-APP-API": appapi.AuthValue("admin", "wrong")}}, 401, envelope.CodeUnauthenticated, envelope.SourceLocal, nil},
 		{"integration route fails closed without credentials", req{method: "GET", path: "/api/v1/farms/1/state", user: anon}, 401, envelope.CodeUnauthenticated, envelope.SourceLocal, map[string]string{"WWW-Authenticate": `Bearer realm="weather_apis"`}},
 		{"unknown path", req{method: "GET", path: "/nope", user: admin}, 404, envelope.CodeNotFound, envelope.SourceLocal, nil},

@@ -3,10 +3,13 @@ package handlers
 import (
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/weather-apis/weather_apis/internal/envelope"
 )
 
 // Lifecycle answers use AppAPI's own shapes, not the envelope
@@ -104,11 +107,28 @@ func (s *Server) occ(c *gin.Context) {
 		plain(http.StatusNotFound, "no occ commands are available\n")
 		return
 	}
+	// AppAPI runs occ commands without a user (ExAppOccService: the caller
+	// is whoever may run occ on the server). A request that names a user
+	// acts as that user, and every weather_apis command is an admin action.
+	if user := identity(c.Request.Context()).UserID; user != "" {
+		if e := s.adminError(c.Request.Context(), user); e != nil {
+			plain(envelope.StatusFor(e), "error: "+e.Message+"\n")
+			return
+		}
+	}
 	cmd := strings.Trim(c.Param("command"), "/")
 	out, err := s.d.Occ.RunOcc(c.Request.Context(), cmd, body.Occ)
 	if err != nil {
-		s.log.Warn("occ command failed", "command", cmd, "err", err.Error())
-		plain(http.StatusInternalServerError, out+"error: "+err.Error()+"\n")
+		// The command's own verdict keeps its status: a bad argument is the
+		// caller's 4xx (logged at INFO), not this process's 500.
+		e := envelope.From(err)
+		status := envelope.StatusFor(e)
+		level := slog.LevelWarn
+		if status < 500 {
+			level = slog.LevelInfo
+		}
+		s.log.Log(c.Request.Context(), level, "occ command failed", "command", cmd, "status", status, "err", err.Error())
+		plain(status, out+"error: "+err.Error()+"\n")
 		return
 	}
 	plain(http.StatusOK, out)

@@ -45,9 +45,10 @@ func (s *Server) prologue(c *gin.Context) {
 
 // requireAppAPI records the matched route's name (for metrics and the log;
 // "" for lifecycle endpoints) and authenticates AppAPI's signature
-// (appapi-protocol.md §3). With needUser, an empty Nextcloud user is
-// rejected too (admin routes). The reason goes to the log; the client
-// learns only that it failed.
+// (appapi-protocol.md §3). With needUser (admin routes), an empty Nextcloud
+// user is rejected (401) and any other must be a Nextcloud administrator
+// (checkAdmin: 403, or 503 when Nextcloud cannot say). The reason goes to
+// the log; the client learns only that it failed.
 func (s *Server) requireAppAPI(route string, needUser bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		st := stateOf(c.Request.Context())
@@ -75,6 +76,9 @@ func (s *Server) requireAppAPI(route string, needUser bool) gin.HandlerFunc {
 			s.markSigned(st.start)
 		} else {
 			s.markSigned(time.Now())
+		}
+		if needUser && !s.checkAdmin(c, id.UserID) {
+			return
 		}
 		c.Next()
 	}

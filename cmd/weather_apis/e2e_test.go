@@ -36,7 +36,7 @@ func decodeEnvelope(tb testing.TB, resp *http.Response) envelope.Wire {
 // → unregister, with the real binary, the simulator, Redis and the DRF demo
 // as separate processes.
 func TestLifecycleEndToEnd(t *testing.T) {
-	s := newStack(t, stackOptions{})
+	s := newStack(t, stackOptions{Unregistered: true})
 	sim := &appapisim.Client{BaseURL: s.SimURL}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -171,7 +171,7 @@ func TestLifecycleEndToEnd(t *testing.T) {
 // only; the simulator reaches it there like HaRP through frpc, and SIGTERM
 // removes the socket.
 func TestHaRPSocketMode(t *testing.T) {
-	s := newStack(t, stackOptions{Socket: true})
+	s := newStack(t, stackOptions{Socket: true, Unregistered: true})
 	sim := &appapisim.Client{BaseURL: s.SimURL}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

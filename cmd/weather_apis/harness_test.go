@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/weather-apis/weather_apis/internal/appapi"
+	"github.com/weather-apis/weather_apis/internal/appapisim"
 	"github.com/weather-apis/weather_apis/internal/openapi"
 	"github.com/weather-apis/weather_apis/internal/testenv"
 )
@@ -142,6 +143,11 @@ type stackOptions struct {
 	NoRedis   bool
 	SimArgs   []string
 	socketDir string
+	// Unregistered leaves the simulator's app unregistered, for tests that
+	// run the lifecycle themselves. Otherwise the app is seeded registered
+	// and enabled (POST /sim/seed), as on an installed Nextcloud: the admin
+	// check's OCS calls are refused for an app AppAPI does not know.
+	Unregistered bool
 }
 
 func newStack(tb testing.TB, o stackOptions) *stack {
@@ -185,6 +191,11 @@ func newStack(tb testing.TB, o stackOptions) *stack {
 	}
 	s.Sim = startProc(tb, nil, "appapi-sim", append(args, o.SimArgs...)...)
 	waitHTTP(tb, s.SimURL+"/sim/state")
+	if !o.Unregistered {
+		if err := (&appapisim.Client{BaseURL: s.SimURL}).Seed(context.Background()); err != nil {
+			tb.Fatalf("seed the simulator: %v", err)
+		}
+	}
 	for _, port := range s.Ports {
 		if !o.Socket {
 			waitHTTP(tb, "http://127.0.0.1:"+strconv.Itoa(port)+"/heartbeat")

@@ -20,7 +20,7 @@ import (
 // X-API-Key, scopes are enforced, revocation is immediate, and every
 // exchange agrees with the served OpenAPI document.
 func TestIntegrationCredentialsThroughAppAPI(t *testing.T) {
-	s := newStack(t, stackOptions{})
+	s := newStack(t, stackOptions{Unregistered: true})
 	sim := &appapisim.Client{BaseURL: s.SimURL}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -83,6 +83,11 @@ func TestIntegrationCredentialsThroughAppAPI(t *testing.T) {
 		t.Fatalf("secret %q does not have the API key prefix", created.Secret)
 	}
 	key := map[string]string{"X-API-Key": created.Secret}
+	// A typo: the last (checksum) character changed to one it is not.
+	typo := created.Secret[:len(created.Secret)-1] + "x"
+	if typo == created.Secret {
+		typo = created.Secret[:len(created.Secret)-1] + "y"
+	}
 
 	cases := []struct {
 		name       string
@@ -97,7 +102,7 @@ func TestIntegrationCredentialsThroughAppAPI(t *testing.T) {
 		{"valid key, wrong scope", "GET", "/api/v1/observations", key, "", 403, envelope.CodeForbidden},
 		{"valid key, write scope missing", "PUT", "/api/v1/farms/1/state", key, `{"farm":1,"ndvi":0.5,"observed_at":"2026-11-01T00:00:00Z","source":"t","tiles":[]}`, 403, envelope.CodeForbidden},
 		{"no credential", "GET", "/api/v1/farms/1/state", nil, "", 401, envelope.CodeUnauthenticated},
-		{"typo in the key (checksum)", "GET", "/api/v1/farms/1/state", map[string]string{"X-API-Key": created.Secret[:len(created.Secret)-1] + "x"}, "", 401, envelope.CodeUnauthenticated},
+		{"typo in the key (checksum)", "GET", "/api/v1/farms/1/state", map[string]string{"X-API-Key": typo}, "", 401, envelope.CodeUnauthenticated},
 	}
 	for _, tc := range cases {
 		status, w, h := call(tc.method, tc.path, "", tc.body, tc.hdr)

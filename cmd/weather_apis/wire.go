@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -30,10 +31,12 @@ import (
 	"github.com/weather-apis/weather_apis/internal/integration"
 	"github.com/weather-apis/weather_apis/internal/metrics"
 	"github.com/weather-apis/weather_apis/internal/nextcloud"
+	"github.com/weather-apis/weather_apis/internal/notify"
 	"github.com/weather-apis/weather_apis/internal/openapi"
 	"github.com/weather-apis/weather_apis/internal/ops"
 	"github.com/weather-apis/weather_apis/internal/resources"
 	"github.com/weather-apis/weather_apis/internal/routetable"
+	"github.com/weather-apis/weather_apis/internal/setupcheck"
 	"github.com/weather-apis/weather_apis/internal/token"
 	"github.com/weather-apis/weather_apis/internal/upstream"
 )
@@ -206,17 +209,28 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 		}
 		c.RunProbe(pctx, cfg.Cache.ProbeInterval, res.ProbeOptions())
 	}()
+	// Nextcloud surfaces (README.md "Nextcloud surfaces"): admin checks,
+	// setup checks, notifications. The layers they read are ops's, which
+	// exists only after the lifecycle: layers is bound below.
+	layers := &lateLayers{}
+	admins := nextcloud.NewAdmins(nc, nextcloud.AdminsOptions{Redis: rdb, KeyPrefix: cfg.App.ID, Logger: log})
+	var checks *setupcheck.Checks
+	notifier := notify.New(notify.Options{Layers: layers, Admins: admins, NC: nc, Redis: rdb, KeyPrefix: cfg.App.ID,
+		AppName: cfg.App.DisplayName, Link: func() string { return checks.Link() }, Logger: log})
+	checks = setupcheck.New(setupcheck.Options{Layers: layers, NC: nc, AppID: cfg.App.ID, Menu: exapp.MenuName,
+		NextcloudURL: cfg.Nextcloud.URL, Config: setupcheck.ConfigFindings(cfg), Observed: notifier.Observed, Logger: log})
 	lc := exapp.New(exapp.Options{
 		NC: nc, DisplayName: cfg.App.DisplayName, AppVersion: cfg.App.Version,
-		Capabilities: []string{"farms", "farm_state", "observations", "cache", "diagnostics"},
-		Steps:        initSteps(rdb, tokens, res),
-		Logger:       log,
+		Capabilities:  []string{"farms", "farm_state", "observations", "cache", "diagnostics"},
+		Steps:         initSteps(rdb, tokens, res),
+		Contributions: []exapp.Contribution{checks},
+		Logger:        log,
 	})
 	m.onClose(lc.Wait)
 	store := credentials.New(rdb, credentials.Options{Prefix: cfg.App.ID, Logger: log})
 	m.onClose(func() { _ = store.Close() })
 	integr, err := integration.New(integration.Options{
-		Credentials: store, Limiter: credentials.NewLimiter(rdb, credentials.LimiterOptions{}),
+		Credentials: store, Limiter: credentials.NewLimiter(rdb, credentials.LimiterOptions{Prefix: cfg.App.ID}),
 		HMACKey: []byte(cfg.JWT.SigningKey), PublicKey: cfg.JWT.PublicKey,
 		DefaultScopes: cfg.JWT.DefaultScopes, Leeway: cfg.JWT.Leeway,
 		AllowCIDRs: cfg.Server.AllowCIDRs, TrustedProxies: cfg.Server.TrustedProxies,
@@ -237,6 +251,8 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 		UpstreamCounters: counters, UpstreamURL: cfg.Upstream.URL, Redis: rdb, RedisKind: redisKind,
 		Lifecycle: lc, Started: time.Now(), Logger: log, LastSigned: m.lastSigned.get,
 	})
+	layers.set(o)
+	go notifier.Run(pctx)
 	return handlers.Deps{
 		AppID: cfg.App.ID, AppVersion: cfg.App.Version,
 		Verifier:       appapi.NewVerifier(cfg.App.ID, cfg.App.Secret),
@@ -253,6 +269,8 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 		OpenAPI:        doc,
 		Static:         staticFS(),
 		Metrics:        observer(mt),
+		Admins:         admins,
+		SetupChecks:    checks,
 	}, nil
 }
 
@@ -298,6 +316,19 @@ func (l *lateFunc) get() time.Time {
 		return time.Time{}
 	}
 	return l.f()
+}
+
+// lateLayers breaks the construction cycle lifecycle → setup checks →
+// ops → lifecycle: the quick layer checks are ops's, bound once it exists.
+type lateLayers struct{ o atomic.Pointer[ops.Ops] }
+
+func (l *lateLayers) set(o *ops.Ops) { l.o.Store(o) }
+
+func (l *lateLayers) QuickLayer(ctx context.Context, name string) ops.Layer {
+	if o := l.o.Load(); o != nil {
+		return o.QuickLayer(ctx, name)
+	}
+	return ops.Layer{Layer: name, State: ops.StateDegraded, Summary: "Starting: not checked yet.", Evidence: map[string]any{}}
 }
 
 // staticFS is the admin UI: the built bundle js/dist (`make js`), else

@@ -71,6 +71,14 @@ for ((n = 0; n < 100; n++)); do
 	sleep 0.1
 done
 wait_http drf "$drf_pid" "http://127.0.0.1:$P_DRF/__demo/health"
+# Nextcloud's side is the AppAPI simulator with the app seeded registered and
+# enabled: admin routes check the user's admin group through its OCS API
+# (cached per user for WEATHER_APIS_ADMIN_CHECK_TTL, so once per run here).
+start_bg appapi-sim bin/appapi-sim -listen "127.0.0.1:$P_NC" -info-xml appinfo/info.xml -app-secret "$secret" \
+	-exapp-url "http://127.0.0.1:$P_APP" -log-level warn
+record "bin/appapi-sim -listen 127.0.0.1:$P_NC -info-xml appinfo/info.xml -app-secret <random> -exapp-url http://127.0.0.1:$P_APP; POST /sim/seed"
+wait_http appapi-sim "$LAST_PID" "http://127.0.0.1:$P_NC/sim/state"
+curl -fsS --max-time 10 -X POST "http://127.0.0.1:$P_NC/sim/seed" >/dev/null || die "cannot seed the AppAPI simulator"
 BENCH_BEARER=$(curl -fsS --max-time 10 -H 'Content-Type: application/json' \
 	-d '{"username":"weather_svc","password":"weather_svc_pw"}' "http://127.0.0.1:$P_DRF/api/v1/auth/token/" |
 	"$PY" -c 'import json, sys; print(json.load(sys.stdin)["access"])') || die "no DRF token"

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Header names of the protocol (appapi-protocol.md §3–4). Go canonicalises
@@ -93,13 +95,9 @@ func (v *Verifier) Verify(h http.Header) (Identity, error) {
 		}
 		return Identity{UserID: last.user, AppVersion: version, AAVersion: first(h, HeaderAAVersion), RequestID: first(h, HeaderRequestID)}, nil
 	}
-	raw, err := base64.StdEncoding.DecodeString(auth)
+	user, secret, err := ParseAuthValue(auth)
 	if err != nil {
-		return Identity{}, ErrMalformed
-	}
-	user, secret, ok := strings.Cut(string(raw), ":")
-	if !ok {
-		return Identity{}, ErrMalformed
+		return Identity{}, err
 	}
 	appSum, secSum := sha256.Sum256([]byte(appID)), sha256.Sum256([]byte(secret))
 	appOK := subtle.ConstantTimeCompare(appSum[:], v.appIDSum[:])
@@ -132,6 +130,34 @@ type Credentials struct {
 func AuthValue(user, secret string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + secret))
 }
+
+// ParseAuthValue is AuthValue's inverse: it splits an AUTHORIZATION-APP-API
+// value into user and secret at the first ":". It accepts only what AuthValue
+// produces: padded standard base64 (no line breaks, no stray bits in the
+// last character) of "user:secret" whose user is valid UTF-8 without control
+// characters (Nextcloud user ids have none). So for every value it accepts,
+// AuthValue(user, secret) == value. It returns ErrOversized or ErrMalformed;
+// the secret is not checked here.
+func ParseAuthValue(value string) (user, secret string, err error) {
+	if len(value) > MaxAuthHeaderLen {
+		return "", "", ErrOversized
+	}
+	// StdEncoding ignores CR and LF even in strict mode.
+	if strings.ContainsAny(value, "\r\n") {
+		return "", "", ErrMalformed
+	}
+	raw, err := strictBase64.DecodeString(value)
+	if err != nil {
+		return "", "", ErrMalformed
+	}
+	user, secret, ok := strings.Cut(string(raw), ":")
+	if !ok || !utf8.ValidString(user) || strings.IndexFunc(user, unicode.IsControl) >= 0 {
+		return "", "", ErrMalformed
+	}
+	return user, secret, nil
+}
+
+var strictBase64 = base64.StdEncoding.Strict()
 
 // Sign sets the AppAPI headers on h for a call made on behalf of user.
 // AppVersion must be non-empty: Nextcloud rejects every call otherwise.

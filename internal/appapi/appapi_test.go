@@ -41,6 +41,11 @@ func TestVerify(t *testing.T) {
 		{"bad base64", map[string]string{"EX-APP-ID": appID, "EX-APP-VERSION": "1.0.0", "AUTHORIZATION-APP-API": "%%%not-base64"}, appapi.ErrMalformed, ""},
 		{"trailing junk after base64", map[string]string{"EX-APP-ID": appID, "EX-APP-VERSION": "1.0.0", "AUTHORIZATION-APP-API": good + "!"}, appapi.ErrMalformed, ""},
 		{"missing colon", map[string]string{"EX-APP-ID": appID, "EX-APP-VERSION": "1.0.0", "AUTHORIZATION-APP-API": base64.StdEncoding.EncodeToString([]byte("admin" + secret))}, appapi.ErrMalformed, ""},
+		{"line break inside the base64", map[string]string{"EX-APP-ID": appID, "EX-APP-VERSION": "1.0.0", "AUTHORIZATION-APP-API": good[:8] + "\n" + good[8:]}, appapi.ErrMalformed, ""},
+		{"stray bits in the last base64 character", map[string]string{"EX-APP-ID": appID, "EX-APP-VERSION": "1.0.0", "AUTHORIZATION-APP-API": strayBits(good)}, appapi.ErrMalformed, ""},
+		{"unpadded base64", map[string]string{"EX-APP-ID": appID, "EX-APP-VERSION": "1.0.0", "AUTHORIZATION-APP-API": strings.TrimRight(good, "=")}, appapi.ErrMalformed, ""},
+		{"control character in the user", map[string]string{"EX-APP-ID": appID, "EX-APP-VERSION": "1.0.0", "AUTHORIZATION-APP-API": appapi.AuthValue("ad\x00min", secret)}, appapi.ErrMalformed, ""},
+		{"invalid UTF-8 in the user", map[string]string{"EX-APP-ID": appID, "EX-APP-VERSION": "1.0.0", "AUTHORIZATION-APP-API": appapi.AuthValue("ad\xffmin", secret)}, appapi.ErrMalformed, ""},
 		{"oversized header", map[string]string{"EX-APP-ID": appID, "EX-APP-VERSION": "1.0.0", "AUTHORIZATION-APP-API": strings.Repeat("A", appapi.MaxAuthHeaderLen+4)}, appapi.ErrOversized, ""},
 	}
 	v := appapi.NewVerifier(appID, secret)
@@ -62,6 +67,16 @@ func TestVerify(t *testing.T) {
 			}
 		})
 	}
+}
+
+// strayBits returns v (padded base64 ending in one or two "=") with the
+// unused low bits of its last data character set: it decodes to the same
+// bytes, but is not what AuthValue produces.
+func strayBits(v string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	data := strings.TrimRight(v, "=")
+	i := strings.IndexByte(alphabet, data[len(data)-1])
+	return data[:len(data)-1] + string(alphabet[i|1]) + v[len(data):]
 }
 
 func TestSignRoundTrip(t *testing.T) {

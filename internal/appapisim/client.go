@@ -92,3 +92,45 @@ func (c *Client) Calls(ctx context.Context, substr string) ([]Call, error) {
 func (c *Client) ClearCalls(ctx context.Context) error {
 	return c.do(ctx, http.MethodDelete, "/sim/calls", nil, nil)
 }
+
+// Seed marks the app registered and enabled without lifecycle calls
+// (POST /sim/seed).
+func (c *Client) Seed(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/sim/seed", nil, nil)
+}
+
+// SetGroupMember adds user to group (in) or removes them.
+func (c *Client) SetGroupMember(ctx context.Context, user, group string, in bool) error {
+	method := http.MethodDelete
+	if in {
+		method = http.MethodPut
+	}
+	var out map[string]any
+	if err := c.do(ctx, method, "/sim/groups/"+url.PathEscape(group)+"/users/"+url.PathEscape(user), nil, &out); err != nil {
+		return err
+	}
+	if e, ok := out["error"]; ok {
+		return fmt.Errorf("simulator: %v", e)
+	}
+	return nil
+}
+
+// Notifications returns the notifications sent to user ("" = everyone),
+// newest first.
+func (c *Client) Notifications(ctx context.Context, user string) ([]Notification, error) {
+	var v []Notification
+	err := c.do(ctx, http.MethodGet, "/sim/notifications?user="+url.QueryEscape(user), nil, &v)
+	return v, err
+}
+
+// SetupChecks returns the stored setup-check state; refresh runs AppAPI's
+// background job first.
+func (c *Client) SetupChecks(ctx context.Context, refresh bool) (SetupCheckState, error) {
+	var v SetupCheckState
+	method, path := http.MethodGet, "/sim/setup-checks"
+	if refresh {
+		method, path = http.MethodPost, "/sim/setup-checks/refresh"
+	}
+	err := c.do(ctx, method, path, nil, &v)
+	return v, err
+}

@@ -49,8 +49,11 @@ type Config struct {
 	AAVersion string // AA-VERSION sent on non-HaRP calls; HaRP always sends "32"
 	LogLevel  int    // Nextcloud loglevel 0-4 (capability app_api.loglevel); not defaulted, DefaultConfig has 2
 
-	// HarpSharedKey, when set in socket mode, is sent on AA-originated calls
-	// (with ex-app-host/ex-app-port) like AA does through HaRP.
+	// HarpSharedKey, when set, is sent on AA-originated calls (with
+	// ex-app-host/ex-app-port) like AA does through HaRP. With ExAppSocket it
+	// is generated when empty; set with ExAppURL instead, it means HaRP mode
+	// over TCP: ExAppURL is then the loopback port a real frps opened for the
+	// ExApp's frpc (HaRP's proxyBindAddr), and calls are signed as under HaRP.
 	HarpSharedKey string
 
 	// Bruteforce throttling of the PHP proxy (routes with
@@ -66,6 +69,14 @@ type Config struct {
 	// A negative count disables banning.
 	HarpBanCount  int
 	HarpBanWindow time.Duration
+
+	// SetupCheckInterval is how often AppAPI's background job fetches
+	// /setup_checks from an opted-in ExApp (ExAppSetupChecksRefreshJob:
+	// 600 s); an admin opening the overview page also queues one refresh.
+	SetupCheckInterval time.Duration
+	// SetupCheckTimeout bounds one /setup_checks request
+	// (ExAppSetupCheckRefreshService::PER_APP_TIMEOUT_SECONDS: 5 s).
+	SetupCheckTimeout time.Duration
 
 	Logger *slog.Logger
 }
@@ -89,6 +100,8 @@ func DefaultConfig() Config {
 		BruteforceMaxDelay:  2 * time.Second,
 		HarpBanCount:        10,
 		HarpBanWindow:       300 * time.Second,
+		SetupCheckInterval:  600 * time.Second,
+		SetupCheckTimeout:   5 * time.Second,
 	}
 }
 
@@ -139,6 +152,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HarpBanWindow <= 0 {
 		c.HarpBanWindow = d.HarpBanWindow
+	}
+	if c.SetupCheckInterval <= 0 {
+		c.SetupCheckInterval = d.SetupCheckInterval
+	}
+	if c.SetupCheckTimeout <= 0 {
+		c.SetupCheckTimeout = d.SetupCheckTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

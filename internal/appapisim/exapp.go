@@ -13,7 +13,9 @@ import (
 )
 
 // exAppClient reaches the ExApp over TCP or, in HaRP/FRP mode, by dialing its
-// unix socket directly (standing in for HaRP + frpc).
+// unix socket directly (standing in for HaRP + frpc). With a HaRP shared key
+// and a URL it is HaRP mode over TCP: the URL is the port frps opens on
+// loopback for the ExApp's frpc, so a real frp tunnel carries every call.
 type exAppClient struct {
 	base   *url.URL
 	harp   bool
@@ -44,6 +46,7 @@ func newExAppClient(cfg Config) (*exAppClient, error) {
 		return nil, fmt.Errorf("bad exapp url %q", cfg.ExAppURL)
 	}
 	c.base, c.port = u, u.Port()
+	c.harp = cfg.HarpSharedKey != ""
 	return c, nil
 }
 

@@ -53,6 +53,8 @@ type testExApp struct {
 	mu     sync.Mutex
 	events []string
 	reqs   []seen
+	// setupChecks answers GET /setup_checks when set.
+	setupChecks http.HandlerFunc
 }
 
 func (e *testExApp) event(s string) {
@@ -137,6 +139,8 @@ func (e *testExApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.event("enabled=" + en)
 		e.onEnabled(en == "1")
 		fmt.Fprint(w, `{"error":""}`)
+	case r.URL.Path == "/setup_checks" && e.setupHandler() != nil:
+		e.setupHandler()(w, r)
 	case strings.HasPrefix(r.URL.Path, "/occ/"):
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintf(w, "ran %s with %s", r.URL.Path, body)
@@ -199,6 +203,12 @@ type env struct {
 // startEnv starts both over loopback TCP, or the ExApp on a unix socket.
 func startEnv(t *testing.T, mode RouteMode, socket bool) *env {
 	t.Helper()
+	return startEnvWith(t, mode, socket, nil)
+}
+
+// startEnvWith is startEnv with tune applied to the simulator's Config.
+func startEnvWith(t *testing.T, mode RouteMode, socket bool, tune func(*Config)) *env {
+	t.Helper()
 	simLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -216,6 +226,9 @@ func startEnv(t *testing.T, mode RouteMode, socket bool) *env {
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tune != nil {
+		tune(&cfg)
 	}
 	info, err := ParseAppInfo([]byte(testInfoXML))
 	if err != nil {
@@ -279,4 +292,16 @@ func readBody(t *testing.T, resp *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(raw)
+}
+
+func (e *testExApp) setupHandler() http.HandlerFunc {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.setupChecks
+}
+
+func (e *testExApp) setSetupHandler(h http.HandlerFunc) {
+	e.mu.Lock()
+	e.setupChecks = h
+	e.mu.Unlock()
 }

@@ -36,7 +36,7 @@ func (s *Server) Register(ctx context.Context, faithfulWait bool) LifecycleResul
 	id := s.info.ID
 	already := false
 	s.st.update(func(a *AppState) {
-		if a.Registered {
+		if a.Registered && !a.Seeded {
 			already = true
 			return
 		}

@@ -3,6 +3,7 @@ package appapisim
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -33,6 +34,10 @@ func (s *Server) ocsRoute(method, path string) (ocsHandler, bool) {
 		"DELETE " + aaPrefix + "/api/v1/occ_command":                aa(s.ocsOccUnregister),
 		"GET " + aaPrefix + "/api/v1/occ_command":                   aa(s.ocsOccGet),
 	}
+	if s.hasSetupChecks() {
+		routes["POST "+aaPrefix+"/api/v1/setup_check"] = aa(s.ocsSetupCheckOptIn(true))
+		routes["DELETE "+aaPrefix+"/api/v1/setup_check"] = aa(s.ocsSetupCheckOptIn(false))
+	}
 	for k, v := range s.ocsUIRoutes() {
 		routes[k] = aa(v)
 	}
@@ -44,6 +49,9 @@ func (s *Server) ocsRoute(method, path string) (ocsHandler, bool) {
 	}
 	if method == http.MethodGet && strings.HasPrefix(path, "/cloud/users/") {
 		return pub(s.ocsUserInfo(strings.TrimPrefix(path, "/cloud/users/"))), true
+	}
+	if method == http.MethodGet && strings.HasPrefix(path, "/cloud/groups/") {
+		return pub(s.ocsGroupUsers(strings.TrimPrefix(path, "/cloud/groups/"))), true
 	}
 	return ocsHandler{}, false
 }
@@ -61,7 +69,7 @@ func (s *Server) ocsCapabilities(*ocsReq) ocsRes {
 func (s *Server) userData(id string) map[string]any {
 	u := s.accounts.get(id)
 	return map[string]any{"id": u.ID, "enabled": true, "displayname": u.DisplayName, "display-name": u.DisplayName,
-		"email": nil, "groups": u.Groups, "language": "en", "locale": ""}
+		"email": nil, "groups": u.groups(), "language": "en", "locale": ""}
 }
 
 func (s *Server) ocsCurrentUser(q *ocsReq) ocsRes {
@@ -71,21 +79,57 @@ func (s *Server) ocsCurrentUser(q *ocsReq) ocsRes {
 	return ok(s.userData(q.user))
 }
 
-// ocsUserInfo serves /cloud/users/{id} and /cloud/users/{id}/groups.
+// ocsUserInfo serves /cloud/users/{id} and /cloud/users/{id}/groups
+// (provisioning_api UsersController::getUser / getUsersGroups). The caller
+// is whoever logged in: a browser session, Basic auth, or an ExApp's
+// AUTHORIZATION-APP-API user (base.php tryAppAPILogin). getUsersGroups
+// answers a self lookup and an admin's lookup; anyone else gets
+// RESPOND_NOT_FOUND (the simulator has no subadmins).
 func (s *Server) ocsUserInfo(rest string) func(*ocsReq) ocsRes {
 	return func(q *ocsReq) ocsRes {
 		if q.user == "" {
 			return fail(ocsUnauthorised, "Current user is not logged in")
 		}
-		id, sub, _ := strings.Cut(rest, "/")
+		raw, sub, _ := strings.Cut(rest, "/")
+		id, err := url.PathUnescape(raw)
 		u := s.accounts.get(id)
-		if u == nil {
-			return fail(http.StatusNotFound, "User does not exist")
+		if err != nil || u == nil {
+			return fail(ocsNotFoundV1, "User does not exist")
+		}
+		caller := s.accounts.get(q.user)
+		if caller == nil || caller.ID != u.ID && !caller.isAdmin() {
+			return fail(ocsNotFoundV1, "")
 		}
 		if sub == "groups" {
-			return ok(map[string]any{"groups": u.Groups})
+			return ok(map[string]any{"groups": u.groups()})
 		}
 		return ok(s.userData(id))
+	}
+}
+
+// ocsGroupUsers serves /cloud/groups/{gid}/users and the deprecated
+// /cloud/groups/{gid} (provisioning_api GroupsController::getGroupUsers):
+// {"users": [...]} for admins and the group's members (NC 35; no
+// subadmins here); 403 for others, 404 for an unknown group.
+func (s *Server) ocsGroupUsers(rest string) func(*ocsReq) ocsRes {
+	return func(q *ocsReq) ocsRes {
+		if q.user == "" {
+			return fail(ocsUnauthorised, "Current user is not logged in")
+		}
+		raw, sub, _ := strings.Cut(rest, "/")
+		gid, err := url.PathUnescape(raw)
+		if err != nil || sub != "" && sub != "users" {
+			return fail(ocsNotFoundV1, "")
+		}
+		members := s.accounts.members(gid)
+		if len(members) == 0 {
+			return fail(ocsNotFoundV1, "The requested group could not be found")
+		}
+		caller := s.accounts.get(q.user)
+		if caller == nil || !caller.isAdmin() && !caller.inGroup(gid) {
+			return fail(http.StatusForbidden, "")
+		}
+		return ok(map[string]any{"users": members})
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"time"
 )
 
 // configMap returns the app config, or the header user's preferences.
@@ -91,18 +90,6 @@ func (s *Server) ocsConfigDelete(prefs bool) func(*ocsReq) ocsRes {
 		}
 		return ok(deleted)
 	}
-}
-
-func (s *Server) ocsNotification(q *ocsReq) ocsRes {
-	params, _ := q.params["params"].(map[string]any)
-	if q.user == "" || params == nil {
-		return fail(http.StatusBadRequest, "Notification needs a user and params")
-	}
-	n := map[string]any{"app": q.appID, "user": q.user, "datetime": time.Now().UTC().Format(time.RFC3339),
-		"object_type": params["object"], "object_id": params["object_id"], "subject_type": params["subject_type"],
-		"subject_params": params["subject_params"]}
-	s.st.update(func(a *AppState) { a.Notifications = append(a.Notifications, n) })
-	return ok(n)
 }
 
 // ocsOccRegister upserts an occ command (OccCommandController).

@@ -78,7 +78,7 @@ func TestOCSEndpoints(t *testing.T) {
 	}
 	e.exapp.ocs("POST", "api/v1/log", "", map[string]any{"level": 2, "message": "hello"})
 	e.exapp.ocs("POST", "api/v1/ui/settings", "", map[string]any{"formScheme": map[string]any{"id": "f1", "section_type": "admin", "fields": []any{}}})
-	e.exapp.ocs("POST", "api/v1/notification", "alice", map[string]any{"params": map[string]any{"object": "app_api", "object_id": "1", "subject_type": "app_api_ex_app"}})
+	e.exapp.ocs("POST", "api/v1/notification", "alice", map[string]any{"params": map[string]any{"object": "app_api", "object_id": "1", "subject_type": "app_api_ex_app", "subject_params": map[string]any{"rich_subject": "hi", "rich_subject_params": map[string]any{}}}})
 	st := e.sim.State().App
 	if len(st.Logs) != 1 || len(st.SettingsForms) != 1 || st.SettingsForms[0].Scheme["storage_type"] != "external" || len(st.Notifications) != 1 {
 		t.Errorf("state = %+v", st)

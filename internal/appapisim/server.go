@@ -22,6 +22,7 @@ type Server struct {
 	bans     *harpBans
 	routes   *routeMatcher
 	exapp    *exAppClient
+	setup    setupRefresher
 	log      *slog.Logger
 	mux      *http.ServeMux
 }
@@ -106,6 +107,7 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 // Serve serves on ln until ctx ends.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go s.runSetupChecks(ctx)
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -134,6 +136,15 @@ func (s *Server) registerRoutes() {
 	m.HandleFunc("POST /sim/disable", s.handleSimLifecycle(s.Disable))
 	m.HandleFunc("POST /sim/unregister", s.handleSimLifecycle(s.Unregister))
 	m.HandleFunc("POST /sim/occ", s.handleSimOcc)
+	m.HandleFunc("POST /sim/seed", s.handleSimSeed)
+	m.HandleFunc("GET /sim/groups", s.handleSimGroups)
+	m.HandleFunc("PUT /sim/groups/{group}/users/{user}", s.handleSimMember(true))
+	m.HandleFunc("DELETE /sim/groups/{group}/users/{user}", s.handleSimMember(false))
+	m.HandleFunc("GET /sim/notifications", s.handleSimNotifications)
+	m.HandleFunc("GET /sim/setup-checks", s.handleSimSetupChecks(false))
+	m.HandleFunc("POST /sim/setup-checks/refresh", s.handleSimSetupChecks(true))
+	m.HandleFunc("GET /index.php/settings/admin/overview", s.handleOverview)
+	m.HandleFunc("GET /settings/admin/overview", s.handleOverview)
 }
 
 // signer returns the header signer for the current app.

@@ -103,6 +103,7 @@ type LogEntry struct {
 // AppState is the simulated database content for the one ExApp.
 type AppState struct {
 	Registered    bool                              `json:"registered"`
+	Seeded        bool                              `json:"seeded,omitempty"` // registered by /sim/seed; register replaces it
 	Enabled       bool                              `json:"enabled"`
 	Version       string                            `json:"version"`
 	Status        InitStatus                        `json:"status"`
@@ -115,7 +116,8 @@ type AppState struct {
 	FileActions   []map[string]any                  `json:"file_actions"`
 	AppConfig     map[string]ConfigValue            `json:"app_config"`
 	Preferences   map[string]map[string]ConfigValue `json:"preferences"`
-	Notifications []map[string]any                  `json:"notifications"`
+	Notifications []Notification                    `json:"notifications"`
+	SetupChecks   SetupCheckState                   `json:"setup_checks"`
 	Logs          []LogEntry                        `json:"logs"`
 }
 
@@ -215,8 +217,9 @@ func (s *store) persist(raw []byte) {
 // clearRegistrations deletes everything unregister removes; app config and
 // preferences stay (they live in oc_appconfig/oc_preferences).
 func (a *AppState) clearRegistrations() {
-	a.Registered, a.Enabled = false, false
+	a.Registered, a.Enabled, a.Seeded = false, false, false
 	a.Status = InitStatus{}
 	a.OccCommands, a.TopMenus, a.InitialStates = nil, nil, nil
 	a.Scripts, a.Styles, a.SettingsForms, a.FileActions = nil, nil, nil, nil
+	a.SetupChecks = SetupCheckState{} // ExAppService::unregisterExApp opts out
 }

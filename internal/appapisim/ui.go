@@ -56,7 +56,13 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 		href := "/index.php/apps/app_api/embedded/" + url.PathEscape(s.info.ID) + "/" + url.PathEscape(m.Name)
 		fmt.Fprintf(&b, `<li><a href="%s">%s</a> (<a href="%s?theme=dark">dark</a>)%s</li>`, href, html.EscapeString(m.DisplayName), href, adminMark(m))
 	}
-	b.WriteString(`</ul><h3>Simulator</h3><ul><li><a href="/sim/state">/sim/state</a></li><li><a href="/sim/app">/sim/app</a></li><li><a href="/sim/calls">/sim/calls</a></li></ul>`)
+	if u != nil && u.isAdmin() {
+		b.WriteString(`<li><a href="/index.php/settings/admin/overview">Administration settings: Overview (Security &amp; setup warnings)</a></li>`)
+	}
+	b.WriteString(`</ul><h3>Simulator</h3><ul><li><a href="/sim/state">/sim/state</a></li><li><a href="/sim/app">/sim/app</a></li><li><a href="/sim/calls">/sim/calls</a></li><li><a href="/sim/groups">/sim/groups</a></li><li><a href="/sim/notifications">/sim/notifications</a></li><li><a href="/sim/setup-checks">/sim/setup-checks</a></li></ul>`)
+	if u != nil {
+		b.WriteString(s.renderNotifications(u.ID))
+	}
 	simplePage(w, http.StatusOK, "AppAPI simulator", b.String())
 }
 
@@ -67,15 +73,25 @@ func adminMark(m TopMenu) string {
 	return ""
 }
 
-// handleEmbedded is TopMenuController::viewExAppPage inside NC's user layout.
-func (s *Server) handleEmbedded(w http.ResponseWriter, r *http.Request) {
+// pageUser is a Nextcloud page's login check: the signed-in user, else
+// 401 for bad credentials or a redirect to /login (ok false: answered).
+func (s *Server) pageUser(w http.ResponseWriter, r *http.Request) (*user, bool) {
 	u, err := s.accounts.requestUser(r)
 	if err != nil {
 		unauthorized(w)
-		return
+		return nil, false
 	}
 	if u == nil {
 		http.Redirect(w, r, "/login?redirect="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return nil, false
+	}
+	return u, true
+}
+
+// handleEmbedded is TopMenuController::viewExAppPage inside NC's user layout.
+func (s *Server) handleEmbedded(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.pageUser(w, r)
+	if !ok {
 		return
 	}
 	appID, name := r.PathValue("appid"), r.PathValue("name")

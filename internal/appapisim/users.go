@@ -5,26 +5,38 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
-// user is a demo Nextcloud account.
+// user is a demo Nextcloud account. Its groups change at run time (the
+// /sim/groups control endpoints stand in for an admin editing group
+// membership), so they are read through groups().
 type user struct {
 	ID          string
 	DisplayName string
 	Password    string
-	Groups      []string
+	grp         atomic.Pointer[[]string]
 }
 
-func (u *user) isAdmin() bool {
-	for _, g := range u.Groups {
-		if g == "admin" {
-			return true
-		}
-	}
-	return false
+func newUser(id, display, password string, groups ...string) *user {
+	u := &user{ID: id, DisplayName: display, Password: password}
+	u.grp.Store(&groups)
+	return u
 }
+
+// groups returns the user's group ids (a snapshot; never modified).
+func (u *user) groups() []string { return *u.grp.Load() }
+
+func (u *user) inGroup(g string) bool { return slices.Contains(u.groups(), g) }
+
+// isAdmin is IGroupManager::isAdmin: membership of "admin".
+func (u *user) isAdmin() bool { return u.inGroup(adminGroup) }
+
+// adminGroup is Nextcloud's administrators group.
+const adminGroup = "admin"
 
 // sessionCookie names the simulator's login cookie (Nextcloud's own is
 // instance-specific; nc_session_id is one of the cookies it sets).
@@ -35,17 +47,17 @@ var errBadCredentials = errors.New("wrong user name or password")
 
 // accounts holds the demo users and login sessions.
 type accounts struct {
-	users map[string]*user
+	users map[string]*user // fixed set; group membership changes in place (user.grp)
 
-	mu       sync.Mutex
+	mu       sync.Mutex        // guards sessions and group edits
 	sessions map[string]string // session id → user id
 }
 
 func newAccounts() *accounts {
 	return &accounts{
 		users: map[string]*user{
-			"admin": {ID: "admin", DisplayName: "admin", Password: "admin", Groups: []string{"admin"}},
-			"alice": {ID: "alice", DisplayName: "Alice", Password: "alice", Groups: []string{"users"}},
+			"admin": newUser("admin", "admin", "admin", adminGroup),
+			"alice": newUser("alice", "Alice", "alice", "users"),
 		},
 		sessions: map[string]string{},
 	}
@@ -125,4 +137,54 @@ func safeRedirect(target string) string {
 		return "/"
 	}
 	return target
+}
+
+// setMember adds (in=true) or removes user id from group g and reports
+// whether the user exists. Group ids are free-form, like Nextcloud's.
+func (a *accounts) setMember(id, g string, in bool) bool {
+	u := a.users[id]
+	if u == nil {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cur := u.groups()
+	next := make([]string, 0, len(cur)+1)
+	for _, x := range cur {
+		if x != g {
+			next = append(next, x)
+		}
+	}
+	if in {
+		next = append(next, g)
+	}
+	u.grp.Store(&next)
+	return true
+}
+
+// members returns the sorted ids of group g's members.
+func (a *accounts) members(g string) []string {
+	var out []string
+	for _, id := range a.ids() {
+		if a.users[id].inGroup(g) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// groupIDs returns every group some user is in, sorted.
+func (a *accounts) groupIDs() []string {
+	set := map[string]bool{}
+	for _, u := range a.users {
+		for _, g := range u.groups() {
+			set[g] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for g := range set {
+		out = append(out, g)
+	}
+	sort.Strings(out)
+	return out
 }

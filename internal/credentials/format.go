@@ -63,31 +63,55 @@ func TypeOfToken(token string) (Type, bool) {
 	return "", false
 }
 
-// Parse checks token's shape and checksum and returns its type and id. It
-// returns ErrMalformed or ErrChecksum; it never allocates on success.
-func Parse(token string) (Type, string, error) {
+// Token is a parsed credential token. Its fields are substrings of the
+// parsed string, so parsing does not allocate.
+type Token struct {
+	Type   Type
+	ID     string // idLen base62 characters, public
+	Secret string // secretLen base62 characters
+}
+
+// Format returns t as a token, "<prefix><id>_<secret>_<crc>". For every s
+// that ParseToken accepts, ParseToken(s).Format() == s. (Not String: a
+// Token must not print its secret when logged.)
+func (t Token) Format() string {
+	body := prefixOf(t.Type) + t.ID + "_" + t.Secret
+	var crc [crcLen]byte
+	encodeCRC(&crc, checksum(body))
+	return body + "_" + string(crc[:])
+}
+
+// ParseToken checks token's shape and checksum and returns its parts. It
+// returns ErrMalformed or ErrChecksum; it never allocates.
+func ParseToken(token string) (Token, error) {
 	typ, ok := TypeOfToken(token)
 	if !ok || len(token) != tokenLen {
-		return "", "", ErrMalformed
+		return Token{}, ErrMalformed
 	}
 	if token[4+idLen] != '_' || token[4+idLen+1+secretLen] != '_' {
-		return "", "", ErrMalformed
+		return Token{}, ErrMalformed
 	}
 	for i := 4; i < len(token); i++ {
 		if i == 4+idLen || i == 4+idLen+1+secretLen {
 			continue
 		}
 		if !isBase62(token[i]) {
-			return "", "", ErrMalformed
+			return Token{}, ErrMalformed
 		}
 	}
 	body := token[:len(token)-crcLen-1]
 	var want [crcLen]byte
 	encodeCRC(&want, checksum(body))
 	if string(want[:]) != token[len(token)-crcLen:] {
-		return "", "", ErrChecksum
+		return Token{}, ErrChecksum
 	}
-	return typ, token[4 : 4+idLen], nil
+	return Token{Type: typ, ID: token[4 : 4+idLen], Secret: token[4+idLen+1 : 4+idLen+1+secretLen]}, nil
+}
+
+// Parse is ParseToken returning only the type and id.
+func Parse(token string) (Type, string, error) {
+	t, err := ParseToken(token)
+	return t.Type, t.ID, err
 }
 
 // ValidID reports whether id has the shape of a credential id.
@@ -112,10 +136,7 @@ func newToken(t Type, id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	body := prefixOf(t) + id + "_" + secret
-	var crc [crcLen]byte
-	encodeCRC(&crc, checksum(body))
-	return body + "_" + string(crc[:]), nil
+	return Token{Type: t, ID: id, Secret: secret}.Format(), nil
 }
 
 // hashToken is the only form of a token that is stored. Tokens that passed

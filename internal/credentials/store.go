@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -87,8 +88,13 @@ type Store struct {
 
 	mu      sync.RWMutex
 	cache   map[string]cacheEntry // id -> record, younger than o.CacheTTL
+	misses  map[string]time.Time  // id -> when Redis said "no such id"
 	touched map[string]time.Time  // id -> last last_used_at write by this process
 	group   singleflight.Group
+
+	// secretChecks counts secretMatches calls: every Verify of a
+	// well-formed token makes exactly one, whether its id exists or not.
+	secretChecks atomic.Uint64
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -106,7 +112,7 @@ const maxCacheEntries = 10000
 func New(rdb redis.UniversalClient, o Options) *Store {
 	o.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Store{rdb: rdb, o: o, cache: map[string]cacheEntry{}, touched: map[string]time.Time{},
+	s := &Store{rdb: rdb, o: o, cache: map[string]cacheEntry{}, misses: map[string]time.Time{}, touched: map[string]time.Time{},
 		cancel: cancel, done: make(chan struct{})}
 	go s.listen(ctx)
 	return s

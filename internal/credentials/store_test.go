@@ -16,7 +16,7 @@ import (
 )
 
 // mustRedis starts a real redis-server and returns a fresh client factory.
-func mustRedis(t *testing.T) func() redis.UniversalClient {
+func mustRedis(t testing.TB) func() redis.UniversalClient {
 	t.Helper()
 	srv := testenv.StartRedis(t)
 	return func() redis.UniversalClient {
@@ -26,14 +26,14 @@ func mustRedis(t *testing.T) func() redis.UniversalClient {
 	}
 }
 
-func mustStore(t *testing.T, rdb redis.UniversalClient, o credentials.Options) *credentials.Store {
+func mustStore(t testing.TB, rdb redis.UniversalClient, o credentials.Options) *credentials.Store {
 	t.Helper()
 	s := credentials.New(rdb, o)
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
 
-func mustCreate(t *testing.T, s *credentials.Store, body string) credentials.View {
+func mustCreate(t testing.TB, s *credentials.Store, body string) credentials.View {
 	t.Helper()
 	v, err := s.Create(context.Background(), "admin", []byte(body))
 	if err != nil {

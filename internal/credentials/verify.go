@@ -2,6 +2,8 @@ package credentials
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"time"
@@ -15,17 +17,24 @@ import (
 // ErrUnavailable wrap when Redis cannot be read and no cache entry younger
 // than CacheTTL exists (fail closed). Revoked and expired are reported only
 // after the secret matched, so an id alone reveals nothing.
+//
+// An unknown id and a wrong secret do the same work: the look-up is cached
+// for CacheTTL whether or not the id exists, and the token is hashed and
+// compared in constant time with the record's hash or, for an unknown id,
+// with a dummy hash (secretMatches). Their answers take the same time, so
+// the time does not tell whether an id exists. (A look-up that misses the
+// cache costs a Redis read either way; an id in active use is more likely
+// to be cached, which no cache can hide.)
 func (s *Store) Verify(ctx context.Context, token string) (*Credential, error) {
-	typ, id, err := Parse(token)
+	tok, err := ParseToken(token)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.lookup(ctx, id)
-	if err != nil {
+	c, err := s.lookup(ctx, tok.ID)
+	if err != nil && !errors.Is(err, ErrUnknown) {
 		return nil, err
 	}
-	h := hashToken(token)
-	if c.Type != typ || subtle.ConstantTimeCompare(h[:], c.hash[:]) != 1 {
+	if !s.secretMatches(c, tok.Type, token) {
 		return nil, ErrUnknown
 	}
 	now := s.o.Now()
@@ -35,30 +44,77 @@ func (s *Store) Verify(ctx context.Context, token string) (*Credential, error) {
 	case !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt):
 		return c, ErrExpired
 	}
-	s.touch(ctx, id, now)
+	s.touch(ctx, tok.ID, now)
 	return c, nil
 }
 
+// dummyHash stands in for the hash of a credential that does not exist.
+// It is random, so no token hashes to it.
+var dummyHash = func() (h [sha256.Size]byte) {
+	_, _ = rand.Read(h[:])
+	return h
+}()
+
+// secretMatches reports whether token (already parsed as typ) is c's
+// token. c may be nil (no such id): the token is then compared with
+// dummyHash, so both cases hash once and compare hash and type once, in
+// constant time. (The type is public: it is the token's prefix.)
+func (s *Store) secretMatches(c *Credential, typ Type, token string) bool {
+	ref, refType, found := &dummyHash, typ, 0
+	if c != nil {
+		ref, refType, found = &c.hash, c.Type, 1
+	}
+	s.secretChecks.Add(1)
+	h := hashToken(token)
+	hashOK := subtle.ConstantTimeCompare(h[:], ref[:])
+	typeOK := subtle.ConstantTimeEq(typeCode(refType), typeCode(typ))
+	return hashOK&typeOK&found == 1
+}
+
+// typeCode is a Type as a number, for a constant-time comparison.
+func typeCode(t Type) int32 {
+	if t == TypeAPIKey {
+		return 1
+	}
+	return 2
+}
+
 // lookup returns id's record from the cache or Redis (one read per id at a
-// time, shared by concurrent callers).
+// time, shared by concurrent callers). ErrUnknown is cached like a record,
+// for CacheTTL, in its own bounded map so that a flood of made-up ids cannot
+// evict the records in use. A new id needs no invalidation of that cache:
+// it is random and nobody knows it before Create returns it.
 func (s *Store) lookup(ctx context.Context, id string) (*Credential, error) {
 	if s.o.CacheTTL > 0 {
+		now := s.o.Now()
 		s.mu.RLock()
 		e, ok := s.cache[id]
+		missAt, missed := s.misses[id]
 		s.mu.RUnlock()
-		if ok && s.o.Now().Sub(e.at) < s.o.CacheTTL {
+		if ok && now.Sub(e.at) < s.o.CacheTTL {
 			return e.c, nil
+		}
+		if missed && now.Sub(missAt) < s.o.CacheTTL {
+			return nil, ErrUnknown
 		}
 	}
 	v, err, _ := s.group.Do(id, func() (any, error) {
 		at := s.o.Now()
 		c, err := s.Get(context.WithoutCancel(ctx), id)
-		if err == nil && s.o.CacheTTL > 0 {
+		if s.o.CacheTTL > 0 && (err == nil || errors.Is(err, ErrUnknown)) {
 			s.mu.Lock()
-			if len(s.cache) >= maxCacheEntries {
-				clear(s.cache)
+			if err == nil {
+				if len(s.cache) >= maxCacheEntries {
+					clear(s.cache)
+				}
+				s.cache[id] = cacheEntry{c: c, at: at}
+				delete(s.misses, id)
+			} else {
+				if len(s.misses) >= maxCacheEntries {
+					clear(s.misses)
+				}
+				s.misses[id] = at
 			}
-			s.cache[id] = cacheEntry{c: c, at: at}
 			s.mu.Unlock()
 		}
 		return c, err
@@ -108,6 +164,7 @@ func (s *Store) invalidate(ctx context.Context, id string) {
 func (s *Store) forget(id string) {
 	s.mu.Lock()
 	delete(s.cache, id)
+	delete(s.misses, id)
 	s.mu.Unlock()
 }
 
@@ -131,6 +188,7 @@ func (s *Store) listen(ctx context.Context) {
 			case *redis.Subscription:
 				s.mu.Lock()
 				clear(s.cache)
+				clear(s.misses)
 				s.mu.Unlock()
 			case *redis.Message:
 				s.forget(m.Payload)

@@ -35,7 +35,22 @@ const (
 	// answer, so a request that needs it (credentials, cache
 	// administration) is refused: fail closed, 503, retryable.
 	CodeStoreUnavailable Code = "STORE_UNAVAILABLE"
+	// CodeNextcloudUnavailable: Nextcloud could not answer a question
+	// weather_apis must ask it (is this user an administrator?), so the
+	// request is refused: fail closed, 503, retryable.
+	CodeNextcloudUnavailable Code = "NEXTCLOUD_UNAVAILABLE"
 )
+
+// Codes returns every Code above, in their order: the vocabulary the
+// OpenAPI document declares.
+func Codes() []Code {
+	return []Code{
+		CodeBadRequest, CodeUnauthenticated, CodeForbidden, CodeNotFound, CodeMethodNotAllowed,
+		CodePayloadTooLarge, CodeValidationFailed, CodeRateLimited, CodeUpstreamUnavailable,
+		CodeUpstreamTimeout, CodeUpstreamBadResponse, CodeTimeout, CodeInternal, CodeNotImplemented,
+		CodeStoreUnavailable, CodeNextcloudUnavailable,
+	}
+}
 
 // StatusOf returns the default HTTP status for code; unknown codes are 500.
 func StatusOf(code Code) int {
@@ -60,7 +75,7 @@ func StatusOf(code Code) int {
 		return http.StatusBadGateway
 	case CodeUpstreamTimeout:
 		return http.StatusGatewayTimeout
-	case CodeTimeout, CodeStoreUnavailable:
+	case CodeTimeout, CodeStoreUnavailable, CodeNextcloudUnavailable:
 		return http.StatusServiceUnavailable
 	case CodeNotImplemented:
 		return http.StatusNotImplemented
@@ -72,7 +87,7 @@ func StatusOf(code Code) int {
 // retryableByDefault reports whether a client may retry the same request later.
 func retryableByDefault(code Code) bool {
 	switch code {
-	case CodeRateLimited, CodeUpstreamUnavailable, CodeUpstreamTimeout, CodeTimeout, CodeStoreUnavailable:
+	case CodeRateLimited, CodeUpstreamUnavailable, CodeUpstreamTimeout, CodeTimeout, CodeStoreUnavailable, CodeNextcloudUnavailable:
 		return true
 	}
 	return false

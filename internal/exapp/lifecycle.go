@@ -30,6 +30,16 @@ type Nextcloud interface {
 
 var _ Nextcloud = (*nextcloud.Client)(nil)
 
+// Contribution is an optional surface the app registers in Nextcloud on
+// enable and removes on disable beyond the built-in ones (setup checks,
+// internal/setupcheck). Its Register failing does not fail the enable (the
+// app works without it; the failure is logged and reaches nextcloud.log);
+// its Unregister failing is reported like any other removal.
+type Contribution interface {
+	Register(ctx context.Context) error
+	Unregister(ctx context.Context) error
+}
+
 // Step is one piece of /init work. A failing Fatal step reports an init
 // error to Nextcloud; a failing non-fatal step is logged (and so reaches the
 // Nextcloud log as a warning) and init goes on.
@@ -47,6 +57,9 @@ type Options struct {
 	// Capabilities go into the top-menu page's initial state.
 	Capabilities []string
 	Steps        []Step
+	// Contributions are registered after the built-in registrations and
+	// removed before them.
+	Contributions []Contribution
 	// InitTimeout bounds the whole /init work (default 10 min).
 	InitTimeout time.Duration
 	Logger      *slog.Logger
@@ -185,6 +198,11 @@ func (l *Lifecycle) register(ctx context.Context) error {
 	if err := nc.RegisterSettingsForm(ctx, SettingsFormScheme()); err != nil {
 		return fmt.Errorf("cannot register the admin settings form: %w", err)
 	}
+	for _, c := range l.o.Contributions {
+		if err := c.Register(ctx); err != nil {
+			l.o.Logger.Warn("optional Nextcloud registration failed; the app works without it", "err", err.Error())
+		}
+	}
 	return nil
 }
 
@@ -194,6 +212,11 @@ func (l *Lifecycle) unregister(ctx context.Context) error {
 	add := func(what string, err error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("cannot remove %s: %w", what, err))
+		}
+	}
+	for _, c := range l.o.Contributions {
+		if err := c.Unregister(ctx); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	for _, c := range OccCommands() {

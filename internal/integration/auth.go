@@ -2,9 +2,9 @@
 // routes: API keys and integration tokens (internal/credentials) in
 // X-API-Key, integration tokens and DRF SimpleJWT access tokens as
 // Authorization: Bearer. It enforces scopes, the global and per-credential
-// address allowlists and a Redis-backed failure limit, and rejects with
-// truthful *envelope.Error values (401, 403, 429) whose details name the
-// reason.
+// address allowlists and failure limits per address, per credential id and
+// per instance (limits.go), and rejects with truthful *envelope.Error values
+// (401, 403, 429) whose details name the reason.
 package integration
 
 import (
@@ -27,8 +27,9 @@ type Verifier interface {
 	Verify(ctx context.Context, token string) (*credentials.Credential, error)
 }
 
-// FailureLimiter counts failed authentications per client address
-// (*credentials.Limiter).
+// FailureLimiter counts failed authentications per key in a store shared by
+// every replica (*credentials.Limiter). The keys are client address keys
+// (an address, an IPv6 /64, or "unknown") and "id:<credential id>".
 type FailureLimiter interface {
 	Blocked(ctx context.Context, addr string) (time.Duration, error)
 	Fail(ctx context.Context, addr string) (time.Duration, error)
@@ -36,8 +37,16 @@ type FailureLimiter interface {
 
 // Options are the Authenticator's dependencies and settings.
 type Options struct {
-	Credentials Verifier       // nil: API keys and integration tokens are refused
-	Limiter     FailureLimiter // nil: no failure limit
+	Credentials Verifier // nil: API keys and integration tokens are refused
+	// Limiter counts failures per client address and per credential id
+	// (limits.go); nil: neither limit.
+	Limiter FailureLimiter
+	// UnknownMax unrecognised credentials (reason "unknown": no such id or a
+	// wrong secret) are answered per UnknownWindow by this process, whatever
+	// their address; beyond that they get 429 until the bucket refills. A
+	// valid credential is never refused by it [60 per 1m].
+	UnknownMax    int
+	UnknownWindow time.Duration
 	// HMACKey accepts HS256 DRF JWTs (WEATHER_APIS_JWT_SIGNING_KEY, >= 32
 	// bytes); PublicKey (*rsa.PublicKey or *ecdsa.PublicKey) accepts RS256 or
 	// ES256/384/512 ones (WEATHER_APIS_JWT_PUBLIC_KEY). Neither: JWTs refused.
@@ -47,6 +56,9 @@ type Options struct {
 	// scopes claim (WEATHER_APIS_JWT_DEFAULT_SCOPES).
 	DefaultScopes []string
 	Leeway        time.Duration // clock skew allowed on exp/nbf/iat
+	// MaxTokenLifetime refuses a JWT whose exp lies further than this after
+	// its iat, or without iat, after now (plus Leeway) [24h].
+	MaxTokenLifetime time.Duration
 	// AllowCIDRs is the global allowlist for every integration request
 	// (empty: any address).
 	AllowCIDRs []netip.Prefix
@@ -66,8 +78,9 @@ const headerAPIKey = "X-Api-Key"
 
 // Authenticator implements handlers.IntegrationAuth.
 type Authenticator struct {
-	o   Options
-	jwt *jwtVerifier // nil: JWTs are not accepted
+	o       Options
+	jwt     *jwtVerifier // nil: JWTs are not accepted
+	unknown *bucket      // the per-instance limit on unrecognised credentials
 }
 
 // Principal is who an accepted request authenticated as.
@@ -78,6 +91,16 @@ type Principal struct {
 	Addr         netip.Addr // zero when unknown
 
 	addrCheck *credentials.Credential // per-credential allowlist, nil for JWTs
+	claimedID string                  // the id a well-formed API key or token names
+}
+
+// logID is the credential id for logs: the verified one, else the one the
+// rejected credential claimed.
+func (p Principal) logID() string {
+	if p.CredentialID != "" {
+		return p.CredentialID
+	}
+	return p.claimedID
 }
 
 // New returns an Authenticator, or an error for unusable JWT keys.
@@ -88,11 +111,20 @@ func New(o Options) (*Authenticator, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.UnknownMax <= 0 {
+		o.UnknownMax = 60
+	}
+	if o.UnknownWindow <= 0 {
+		o.UnknownWindow = time.Minute
+	}
+	if o.MaxTokenLifetime <= 0 {
+		o.MaxTokenLifetime = 24 * time.Hour
+	}
 	v, err := newJWTVerifier(o)
 	if err != nil {
 		return nil, err
 	}
-	return &Authenticator{o: o, jwt: v}, nil
+	return &Authenticator{o: o, jwt: v, unknown: newBucket(o.UnknownMax, o.UnknownWindow, o.Now())}, nil
 }
 
 // Authenticate implements handlers.IntegrationAuth: nil when r carries a
@@ -107,19 +139,9 @@ func (a *Authenticator) Authenticate(r *http.Request, scope string) error {
 // Check is Authenticate returning the Principal on success.
 func (a *Authenticator) Check(r *http.Request, scope string) (Principal, error) {
 	ctx := r.Context()
-	addr := a.clientAddr(r)
-	var addrKey string
-	if addr.IsValid() {
-		addrKey = addr.String()
-	}
-	if a.o.Limiter != nil && addrKey != "" {
-		wait, err := a.o.Limiter.Blocked(ctx, addrKey)
-		if err != nil {
-			a.o.Logger.Warn("integration auth: failure limiter unavailable, not limiting", "error", err)
-		} else if wait > 0 {
-			a.o.Logger.Warn("integration auth rejected", "reason", ReasonRateLimited, "addr", addrKey, "path", r.URL.Path)
-			return Principal{}, rateLimited(wait)
-		}
+	addr, addrKey := a.clientAddr(r)
+	if err := a.addrBlocked(ctx, r, addrKey); err != nil {
+		return Principal{}, err
 	}
 	p, err := a.identify(r)
 	if err != nil {
@@ -128,30 +150,13 @@ func (a *Authenticator) Check(r *http.Request, scope string) (Principal, error) 
 	p.Addr = addr
 	if err := a.authorize(p, addr, scope); err != nil {
 		a.o.Logger.Info("integration auth rejected", "reason", ReasonOf(err), "kind", p.Kind,
-			"credential_id", p.CredentialID, "addr", addrKey, "scope", scope, "path", r.URL.Path)
+			"credential_id", p.CredentialID, "addr", addr, "scope", scope, "path", r.URL.Path)
 		return p, err
 	}
 	if a.o.Logger.Enabled(ctx, slog.LevelDebug) {
-		a.o.Logger.Debug("integration auth accepted", "kind", p.Kind, "credential_id", p.CredentialID, "addr", addrKey, "scope", scope)
+		a.o.Logger.Debug("integration auth accepted", "kind", p.Kind, "credential_id", p.CredentialID, "addr", addr, "scope", scope)
 	}
 	return p, nil
-}
-
-// failed logs a failed identification and counts it against the address
-// (except a missing credential, which guesses nothing, and a store outage).
-func (a *Authenticator) failed(ctx context.Context, r *http.Request, addrKey string, p Principal, err error) error {
-	reason := ReasonOf(err)
-	a.o.Logger.Info("integration auth rejected", "reason", reason, "kind", p.Kind,
-		"credential_id", p.CredentialID, "addr", addrKey, "path", r.URL.Path)
-	if a.o.Limiter == nil || addrKey == "" || reason == ReasonMissing || reason == ReasonStoreDown {
-		return err
-	}
-	if wait, lerr := a.o.Limiter.Fail(ctx, addrKey); lerr != nil {
-		a.o.Logger.Warn("integration auth: cannot count failure", "error", lerr)
-	} else if wait > 0 {
-		a.o.Logger.Warn("integration auth: address blocked after repeated failures", "addr", addrKey, "for", wait.Round(time.Second))
-	}
-	return err
 }
 
 // identify finds and verifies the credential. X-API-Key wins over
@@ -218,6 +223,7 @@ func (a *Authenticator) credential(ctx context.Context, token string) (Principal
 	case errors.Is(err, credentials.ErrChecksum):
 		return p, unauthenticated(ReasonChecksum, "The credential's checksum does not match: it was mistyped, truncated or altered.")
 	case errors.Is(err, credentials.ErrUnknown):
+		_, p.claimedID, _ = credentials.Parse(token) // for the per-id failure limit
 		return p, unauthenticated(ReasonUnknown, "The credential is not recognised.")
 	case errors.Is(err, credentials.ErrExpired):
 		return p, unauthenticated(ReasonExpired, "The credential expired at "+c.ExpiresAt.UTC().Format(time.RFC3339)+".")

@@ -13,17 +13,24 @@ import (
 type Reason string
 
 const (
-	ReasonMissing        Reason = "missing"
-	ReasonMalformed      Reason = "malformed"
-	ReasonChecksum       Reason = "checksum"
-	ReasonUnknown        Reason = "unknown"
-	ReasonExpired        Reason = "expired"
-	ReasonRevoked        Reason = "revoked"
-	ReasonWrongHeader    Reason = "wrong_header"
-	ReasonBadSignature   Reason = "bad_signature"
-	ReasonBadAlgorithm   Reason = "bad_algorithm"
-	ReasonNotYetValid    Reason = "not_yet_valid"
-	ReasonNotAccess      Reason = "not_access_token"
+	ReasonMissing      Reason = "missing"
+	ReasonMalformed    Reason = "malformed"
+	ReasonChecksum     Reason = "checksum"
+	ReasonUnknown      Reason = "unknown"
+	ReasonExpired      Reason = "expired"
+	ReasonRevoked      Reason = "revoked"
+	ReasonWrongHeader  Reason = "wrong_header"
+	ReasonBadSignature Reason = "bad_signature"
+	ReasonBadAlgorithm Reason = "bad_algorithm"
+	ReasonNotYetValid  Reason = "not_yet_valid"
+	ReasonNotAccess    Reason = "not_access_token"
+	// ReasonForbiddenHeader: the JWT header names a key source (jku, x5u,
+	// jwk, x5c) or critical extensions (crit); keys are configured, never
+	// taken from a token.
+	ReasonForbiddenHeader Reason = "forbidden_header"
+	// ReasonLifetime: the JWT's exp lies further than
+	// Options.MaxTokenLifetime after its iat (or now).
+	ReasonLifetime       Reason = "lifetime_too_long"
 	ReasonJWTDisabled    Reason = "jwt_disabled"
 	ReasonScope          Reason = "insufficient_scope"
 	ReasonAddress        Reason = "address_not_allowed"
@@ -53,13 +60,23 @@ func forbidden(reason Reason, msg string) *envelope.Error {
 	return reject(envelope.CodeForbidden, reason, msg)
 }
 
-func rateLimited(wait time.Duration) *envelope.Error {
+// Which failure limit refused a request, as the rejection message says it.
+const (
+	limitAddress  = "from this address"
+	limitUnknown  = "from clients whose address cannot be read"
+	limitID       = "for this credential"
+	limitInstance = "with unrecognised credentials on this server"
+)
+
+// rateLimited is the 429 of the failure limit who (one of the limit…
+// phrases), retryable after wait.
+func rateLimited(wait time.Duration, who string) *envelope.Error {
 	secs := int((wait + time.Second - 1) / time.Second)
 	if secs < 1 {
 		secs = 1
 	}
 	return envelope.New(envelope.CodeRateLimited,
-		"Too many failed authentication attempts from this address; retry in "+strconv.Itoa(secs)+" s.").
+		"Too many failed authentication attempts "+who+"; retry in "+strconv.Itoa(secs)+" s.").
 		WithDetails(Details{Reason: ReasonRateLimited, RetryAfter: secs})
 }
 

@@ -8,7 +8,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"hash/crc32"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -119,18 +118,11 @@ func ecKey(t testing.TB) *ecdsa.PrivateKey {
 	return k
 }
 
-// forge returns a well-formed token (valid checksum) for an id that does not
-// exist.
+// forge returns a well-formed token (valid checksum) with any id and secret,
+// e.g. for an id that does not exist.
 func forge(prefix, id, secret string) string {
-	body := prefix + id + "_" + secret
-	const b62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	n := uint64(crc32.ChecksumIEEE([]byte(body)))
-	crc := make([]byte, 6)
-	for i := 5; i >= 0; i-- {
-		crc[i] = b62[n%62]
-		n /= 62
-	}
-	return body + "_" + string(crc)
+	typ, _ := credentials.TypeOfToken(prefix)
+	return credentials.Token{Type: typ, ID: id, Secret: secret}.Format()
 }
 
 // newStoreOn returns a second Store on f's Redis with its own client: another

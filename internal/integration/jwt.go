@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -17,13 +18,31 @@ import (
 // jwtVerifier checks DRF SimpleJWT access tokens. The accepted algorithms are
 // fixed by the configured keys (HS256 for the shared key; RS256, or ES256/
 // ES384/ES512 by curve, for the public key), and the key is chosen by the
-// algorithm family, so neither "none" nor HS/RS key confusion can pass.
+// algorithm family, so neither "none" nor HS/RS key confusion can pass. A
+// header that points at a key (jku, x5u, jwk, x5c) or declares critical
+// extensions (crit) is refused, and so is an exp further than
+// Options.MaxTokenLifetime away. golang-jwt does all parsing; segments must
+// be canonical base64url.
 type jwtVerifier struct {
-	parser  *jwt.Parser
-	hmacKey []byte
-	pubKey  crypto.PublicKey
-	methods []string
+	parser      *jwt.Parser
+	hmacKey     []byte
+	pubKey      crypto.PublicKey
+	methods     []string
+	now         func() time.Time
+	leeway      time.Duration
+	maxLifetime time.Duration
 }
+
+// forbiddenHeaders are JOSE header parameters weather_apis never honours:
+// the first four would take the verification key from the token (RFC 7515
+// §4.1.2–4.1.6), and crit names extensions a recipient must understand,
+// and we understand none (§4.1.11; this also covers b64, RFC 7797).
+var forbiddenHeaders = [...]string{"jku", "x5u", "jwk", "x5c", "crit"}
+
+// forbiddenHeaderError is the keyfunc's refusal of a forbidden parameter.
+type forbiddenHeaderError struct{ name string }
+
+func (e forbiddenHeaderError) Error() string { return "JWT header carries " + e.name }
 
 // accessClaims are the SimpleJWT claims weather_apis reads.
 type accessClaims struct {
@@ -35,7 +54,7 @@ type accessClaims struct {
 }
 
 func newJWTVerifier(o Options) (*jwtVerifier, error) {
-	v := &jwtVerifier{}
+	v := &jwtVerifier{now: o.Now, leeway: o.Leeway, maxLifetime: o.MaxTokenLifetime} // defaulted by New
 	if len(o.HMACKey) > 0 {
 		if len(o.HMACKey) < 32 {
 			return nil, errors.New("the JWT signing key needs at least 32 bytes")
@@ -62,7 +81,7 @@ func newJWTVerifier(o Options) (*jwtVerifier, error) {
 	if len(v.methods) == 0 {
 		return nil, nil
 	}
-	opts := []jwt.ParserOption{jwt.WithValidMethods(v.methods), jwt.WithExpirationRequired(), jwt.WithIssuedAt()}
+	opts := []jwt.ParserOption{jwt.WithValidMethods(v.methods), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithStrictDecoding()}
 	if o.Leeway > 0 {
 		opts = append(opts, jwt.WithLeeway(o.Leeway))
 	}
@@ -73,7 +92,14 @@ func newJWTVerifier(o Options) (*jwtVerifier, error) {
 	return v, nil
 }
 
+// key is golang-jwt's keyfunc: it runs after the algorithm check and before
+// the signature check, so it is where the header is vetted.
 func (v *jwtVerifier) key(t *jwt.Token) (any, error) {
+	for _, name := range forbiddenHeaders {
+		if _, ok := t.Header[name]; ok {
+			return nil, forbiddenHeaderError{name}
+		}
+	}
 	switch t.Method.(type) {
 	case *jwt.SigningMethodHMAC:
 		if v.hmacKey != nil {
@@ -92,8 +118,12 @@ func (v *jwtVerifier) key(t *jwt.Token) (any, error) {
 func (v *jwtVerifier) verify(raw string) (*accessClaims, error) {
 	var c accessClaims
 	_, err := v.parser.ParseWithClaims(raw, &c, v.key)
+	var forbidden forbiddenHeaderError
 	switch {
 	case err == nil:
+	case errors.As(err, &forbidden):
+		return nil, unauthenticated(ReasonForbiddenHeader, fmt.Sprintf(
+			"The bearer token's header carries %q; keys are configured, never taken from a token, and no critical extensions are supported.", forbidden.name))
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return nil, unauthenticated(ReasonMalformed, "The bearer token is not a well-formed JWT.")
 	case errors.Is(err, jwt.ErrTokenExpired):
@@ -114,7 +144,26 @@ func (v *jwtVerifier) verify(raw string) (*accessClaims, error) {
 	if c.TokenType != "access" {
 		return nil, unauthenticated(ReasonNotAccess, "The bearer token is not an access token (token_type must be \"access\").")
 	}
+	if err := v.checkLifetime(&c); err != nil {
+		return nil, err
+	}
 	return &c, nil
+}
+
+// checkLifetime refuses an exp further than maxLifetime after iat or,
+// without iat, after now plus the leeway (the parser has already required
+// exp and refused an iat in the future). So a token from a misconfigured
+// issuer (SimpleJWT's ACCESS_TOKEN_LIFETIME set to months) is refused
+// rather than trusted, leaked, for that long.
+func (v *jwtVerifier) checkLifetime(c *accessClaims) error {
+	from, limit := v.now(), v.maxLifetime+v.leeway
+	if c.IssuedAt != nil {
+		from, limit = c.IssuedAt.Time, v.maxLifetime
+	}
+	if c.ExpiresAt.Sub(from) > limit {
+		return unauthenticated(ReasonLifetime, "The bearer token's lifetime (exp) exceeds the maximum of "+v.maxLifetime.String()+".")
+	}
+	return nil
 }
 
 func (v *jwtVerifier) accepts(alg string) bool {

@@ -101,10 +101,28 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("nextcloud %s %s: http %d, ocs %d: %s", e.Method, e.Path, e.Status, e.StatusCode, e.Message)
 }
 
-// IsNotFound reports whether err is an OCS "not found" (HTTP 404 or OCS 404).
+// IsNotFound reports whether err is an OCS "not found": HTTP 404, OCS 404,
+// or OCS v1's 998 (OCSController::RESPOND_NOT_FOUND, which v1 answers with
+// HTTP 200; also what an unknown OCS route gives, e.g. an endpoint an older
+// AppAPI does not have).
 func IsNotFound(err error) bool {
 	var e *Error
-	return errors.As(err, &e) && (e.Status == http.StatusNotFound || e.StatusCode == http.StatusNotFound)
+	return errors.As(err, &e) && (e.Status == http.StatusNotFound || e.StatusCode == http.StatusNotFound || e.StatusCode == 998)
+}
+
+// IsUnauthorized reports whether Nextcloud refused the ExApp's AppAPI
+// authentication (HTTP 401 or OCS 997): the app is disabled or not
+// registered, the secret differs, or the user named does not exist.
+func IsUnauthorized(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Status == http.StatusUnauthorized || e.StatusCode == 997)
+}
+
+// IsForbidden reports whether Nextcloud answered "forbidden" (HTTP 403 or
+// OCS 403).
+func IsForbidden(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Status == http.StatusForbidden || e.StatusCode == http.StatusForbidden)
 }
 
 type ocsEnvelope struct {

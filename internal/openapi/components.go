@@ -23,7 +23,7 @@ func components() map[string]any {
 		names = append(names, s.Name)
 	}
 	var codeNames []string
-	for _, c := range codes() {
+	for _, c := range envelope.Codes() {
 		codeNames = append(codeNames, string(c))
 	}
 	errSchema := obj([]string{"code", "message", "status", "retryable"}, map[string]any{

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/weather-apis/weather_apis/internal/credentials"
-	"github.com/weather-apis/weather_apis/internal/envelope"
 )
 
 // Route describes one API route (converted from handlers.Route).
@@ -169,14 +168,4 @@ func headers(r Route, _ bool) map[string]any {
 		h["Age"] = map[string]any{"schema": map[string]any{"type": "string"}}
 	}
 	return h
-}
-
-// codes is every error code of the envelope vocabulary (contract.md §3).
-func codes() []envelope.Code {
-	return []envelope.Code{
-		envelope.CodeBadRequest, envelope.CodeUnauthenticated, envelope.CodeForbidden, envelope.CodeNotFound,
-		envelope.CodeMethodNotAllowed, envelope.CodePayloadTooLarge, envelope.CodeValidationFailed,
-		envelope.CodeRateLimited, envelope.CodeUpstreamUnavailable, envelope.CodeUpstreamTimeout,
-		envelope.CodeUpstreamBadResponse, envelope.CodeTimeout, envelope.CodeInternal, envelope.CodeNotImplemented,
-	}
 }

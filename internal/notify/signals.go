@@ -1,0 +1,77 @@
+package notify
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/weather-apis/weather_apis/internal/ops"
+)
+
+// States of a signal.
+const (
+	StateOK      = "ok"
+	StateFailing = "failing"
+)
+
+// signal is one thing admins are told about: a layer that fails (and
+// recovers), or an event (a one-shot: its return to normal is not
+// announced).
+type signal struct {
+	name  string
+	layer string // the quick layer it is read from
+	event bool
+	// failing reads the layer's observation.
+	failing func(m *Notifier, l ops.Layer) bool
+	// fail and recover are the subjects.
+	fail, recover string
+}
+
+func down(_ *Notifier, l ops.Layer) bool { return l.State == ops.StateDown }
+
+func notOK(_ *Notifier, l ops.Layer) bool {
+	return l.State == ops.StateDown || l.State == ops.StateDegraded
+}
+
+// signals is the table of notifications (README.md "Nextcloud surfaces").
+// Degraded modes that follow from configuration (an embedded store) are
+// setup-check matters, not notifications.
+var signals = []signal{
+	{name: "redis", layer: ops.LayerRedis, failing: down,
+		fail: "Redis is unreachable", recover: "Redis answers again"},
+	{name: "upstream_token", layer: ops.LayerToken, failing: down,
+		fail: "weather_apis has no DRF token", recover: "weather_apis has a DRF token again"},
+	{name: "token_refresh", layer: ops.LayerToken, event: true, failing: (*Notifier).refreshRejected,
+		fail: "DRF rejected weather_apis' token refresh"},
+	{name: "upstream", layer: ops.LayerUpstream, failing: down,
+		fail: "The DRF backend is down", recover: "The DRF backend answers again"},
+	{name: "contract", layer: ops.LayerContract, failing: notOK,
+		fail: "The backend's answers break the contract", recover: "The backend's answers match the contract again"},
+	{name: "drift", layer: ops.LayerDrift, event: true, failing: func(_ *Notifier, l ops.Layer) bool { return l.State == ops.StateDegraded },
+		fail: "The backend changed the shape of its answers"},
+	{name: "cache", layer: ops.LayerCache, failing: down,
+		fail: "The cache is unavailable", recover: "The cache works again"},
+	{name: "credentials", layer: ops.LayerCredentials, failing: down,
+		fail: "Integration credentials cannot be checked", recover: "Integration credentials can be checked again"},
+}
+
+// refreshRejected is failing for RefreshWindow after this process saw DRF
+// reject a refresh token (the token layer's refresh_rejected counter grew).
+func (m *Notifier) refreshRejected(l ops.Layer) bool {
+	n, _ := l.Evidence["refresh_rejected"].(int64)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.rejectedSeen && n > m.rejected {
+		m.rejectedAt = time.Now()
+	}
+	m.rejected, m.rejectedSeen = n, true
+	return !m.rejectedAt.IsZero() && time.Since(m.rejectedAt) < m.o.EventWindow
+}
+
+func shorten(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
