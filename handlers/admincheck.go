@@ -48,7 +48,7 @@ func (s *Server) adminError(ctx context.Context, user string) *envelope.Error {
 		return e
 	case !ok:
 		s.d.Metrics.ObserveAuthFailure("not_admin")
-		s.log.Warn("admin route called by a user who is not a Nextcloud administrator", "request_id", RequestIDFrom(ctx), "user", user)
+		s.log.Info("admin route called by a user who is not a Nextcloud administrator", "request_id", RequestIDFrom(ctx), "user", user)
 		return envelope.New(envelope.CodeForbidden, "This needs a Nextcloud administrator; the user is not in Nextcloud's admin group.")
 	}
 	return nil

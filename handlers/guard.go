@@ -31,6 +31,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	timeout := s.timeoutFor(r.URL.Path)
 	st := &reqState{rid: rid, start: start, parent: r.Context(), deadline: start.Add(timeout), conn: coalesce.From(r.Context())}
 	gw := &st.gw
+	if r.Method == http.MethodHead {
+		w = headWriter{w}
+	}
 	gw.w, gw.rid, gw.expireAt = w, rid, st.deadline.Add(guardGrace)
 	s.watch.add(gw)
 	defer st.end()
@@ -177,15 +180,18 @@ func (g *guardWriter) expire(s *Server) {
 			delete(h, k)
 		}
 	}
+	// The handler may be stuck reading a body the client trickles: close the
+	// connection after this answer, and end that read now (below).
+	h.Set("Connection", "close")
 	envelope.Write(g.w, http.StatusServiceUnavailable, envelope.Envelope{
 		Error:     envelope.New(envelope.CodeTimeout, "The request took too long and was abandoned."),
 		Source:    envelope.SourceLocal,
 		Version:   envelope.Version{App: s.d.AppVersion},
 		RequestID: rid,
 	})
-	if f, ok := g.w.(http.Flusher); ok {
-		f.Flush()
-	}
+	rc := http.NewResponseController(g.w)
+	_ = rc.Flush()
+	_ = rc.SetReadDeadline(time.Now()) // a pending body read fails at once; not every writer supports it
 	s.log.Error("handler overran its deadline; answered 503", "request_id", rid)
 }
 

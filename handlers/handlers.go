@@ -96,6 +96,9 @@ type Server struct {
 	lastSigned atomic.Int64
 	ids        *idGen
 	watch      *watchdog
+	// fixedRoutes are the AppAPI endpoints outside the route table (only
+	// Method and Path set), for Allow.
+	fixedRoutes []Route
 }
 
 // LastSigned returns when a request last passed AppAPI verification (zero
@@ -156,6 +159,10 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	signed.PUT("/enabled", s.enabled)
 	signed.POST("/occ/*command", s.occ)
 	signed.GET("/setup_checks", s.setupChecks)
+	e.HEAD("/heartbeat", s.heartbeat)
+	s.fixedRoutes = []Route{{Method: http.MethodGet, Path: "/heartbeat"}, {Method: http.MethodPost, Path: "/init"},
+		{Method: http.MethodPut, Path: "/enabled"}, {Method: http.MethodPost, Path: "/occ/*command"},
+		{Method: http.MethodGet, Path: "/setup_checks"}}
 
 	local := s.local()
 	for _, r := range s.routes {
@@ -169,6 +176,9 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 		}
 		chain = append(chain, h)
 		e.Handle(r.Method, r.Path, chain...)
+		if r.Method == http.MethodGet {
+			e.Handle(http.MethodHead, r.Path, chain...)
+		}
 	}
 	return e, nil
 }

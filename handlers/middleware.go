@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -125,7 +126,8 @@ func (s *Server) notFound(c *gin.Context) {
 }
 
 func (s *Server) methodNotAllowed(c *gin.Context) {
-	allow := c.Writer.Header().Get("Allow")
+	allow := strings.Join(s.allowedMethods(c.Request.URL.Path), ", ")
+	c.Writer.Header().Set("Allow", allow)
 	s.fail(c, envelope.Errorf(envelope.CodeMethodNotAllowed, "Method %s is not allowed here; allowed: %s.", truncate(c.Request.Method, 20), allow))
 }
 

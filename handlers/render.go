@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -28,8 +31,15 @@ func (s *Server) ok(c *gin.Context, status int, data any) {
 func (s *Server) fail(c *gin.Context, err error) {
 	e := envelope.From(err)
 	status := envelope.StatusFor(e)
+	// WARN and above reach nextcloud.log (internal/nextcloud.LogHandler):
+	// only what this service or its dependencies did wrong. A client's 4xx
+	// is INFO, so a prober cannot flood the admin's log.
 	if e.Cause != nil || status >= 500 {
-		s.log.Warn("request error", "request_id", RequestIDFrom(c.Request.Context()), "path", c.Request.URL.Path,
+		level := slog.LevelWarn
+		if status < 500 || errors.Is(c.Request.Context().Err(), context.Canceled) {
+			level = slog.LevelInfo // the client's doing: a bad request, or it went away
+		}
+		s.log.Log(c.Request.Context(), level, "request error", "request_id", RequestIDFrom(c.Request.Context()), "path", c.Request.URL.Path,
 			"code", string(e.Code), "status", status, "cause", errString(e.Cause))
 	}
 	h := c.Writer.Header()
@@ -87,5 +97,45 @@ func (s *Server) readBody(c *gin.Context) ([]byte, error) {
 	if len(b) == 0 || !json.Valid(b) {
 		return nil, envelope.New(envelope.CodeBadRequest, "The request body must be valid JSON.")
 	}
+	if err := checkJSONLimits(b); err != nil {
+		return nil, err
+	}
 	return b, nil
+}
+
+// Limits on a write body that no farm, state or observation needs, checked
+// before the body goes upstream: DRF (Python) answers deeper nesting with a
+// RecursionError (500) and longer integers with an error naming
+// sys.set_int_max_str_digits.
+const (
+	maxBodyDepth     = 32 // jsonshape.MaxDepth, the same bound the shape checks use
+	maxNumberLiteral = 64 // characters; a float64 or int64 needs at most 24
+)
+
+// checkJSONLimits returns a 400 BAD_REQUEST naming the first limit valid
+// JSON b exceeds, else nil.
+func checkJSONLimits(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // io.EOF: b is valid JSON (checked), so nothing else
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			if v == '{' || v == '[' {
+				if depth++; depth > maxBodyDepth {
+					return envelope.Errorf(envelope.CodeBadRequest, "The request body nests deeper than %d levels.", maxBodyDepth)
+				}
+			} else {
+				depth--
+			}
+		case json.Number:
+			if len(v) > maxNumberLiteral {
+				return envelope.Errorf(envelope.CodeBadRequest, "A number in the request body is longer than %d characters.", maxNumberLiteral)
+			}
+		}
+	}
 }

@@ -85,7 +85,7 @@ func serve(args []string, stderr io.Writer) int {
 	fs.StringVar(&routeMode, "route-mode", env("APPAPI_SIM_ROUTE_MODE", string(d.RouteMode)), "PHP proxy route matching: gen3|gen1 (APPAPI_SIM_ROUTE_MODE)")
 	fs.StringVar(&cfg.StateFile, "state-file", env("APPAPI_SIM_STATE_FILE", ""), "keep registration state in this JSON file (APPAPI_SIM_STATE_FILE)")
 	fs.StringVar(&cfg.AAVersion, "aa-version", env("APPAPI_SIM_AA_VERSION", d.AAVersion), "AA-VERSION / AA_VERSION (APPAPI_SIM_AA_VERSION)")
-	fs.StringVar(&cfg.HarpSharedKey, "harp-shared-key", env("APPAPI_SIM_HARP_SHARED_KEY", ""), "HP_SHARED_KEY in socket mode; generated when empty (APPAPI_SIM_HARP_SHARED_KEY)")
+	fs.StringVar(&cfg.HarpSharedKey, "harp-shared-key", env("APPAPI_SIM_HARP_SHARED_KEY", ""), "HP_SHARED_KEY: with -exapp-socket (generated when empty), or with -exapp-url for HaRP mode over TCP, e.g. a real frps port (APPAPI_SIM_HARP_SHARED_KEY)")
 	fs.IntVar(&cfg.HarpBanCount, "harp-ban-count", envInt("APPAPI_SIM_HARP_BAN_COUNT", d.HarpBanCount), "HaRP bans an IP after this many failures; -1 never (APPAPI_SIM_HARP_BAN_COUNT)")
 	fs.IntVar(&cfg.BruteforceThreshold, "bruteforce-threshold", envInt("APPAPI_SIM_BRUTEFORCE_THRESHOLD", d.BruteforceThreshold), "attempts before throttling (APPAPI_SIM_BRUTEFORCE_THRESHOLD)")
 	fs.DurationVar(&cfg.BruteforceBaseDelay, "bruteforce-delay", envDur("APPAPI_SIM_BRUTEFORCE_DELAY", d.BruteforceBaseDelay), "first throttle delay (APPAPI_SIM_BRUTEFORCE_DELAY)")

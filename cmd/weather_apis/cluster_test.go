@@ -315,6 +315,7 @@ type haReq struct {
 	method, path string
 	body         []byte
 	name         string // farm name of a create
+	header       map[string]string
 }
 
 // haResult is one answer as the client saw it.
@@ -342,6 +343,9 @@ func (c *haClient) call(q haReq) haResult {
 	}
 	if q.body != nil {
 		r.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range q.header {
+		r.Header.Set(k, v)
 	}
 	appapi.Credentials{AppID: "weather_apis", AppVersion: "1.0.0", AAVersion: "32.0.0", Secret: c.s.Secret}.Sign(r.Header, "admin")
 	return c.send(r, res)

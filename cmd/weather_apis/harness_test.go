@@ -71,20 +71,31 @@ func (p *proc) Output() string {
 
 func startProc(tb testing.TB, env []string, bin string, args ...string) *proc {
 	tb.Helper()
-	p := &proc{cmd: exec.Command(filepath.Join(binDir, bin), args...), done: make(chan struct{})}
+	return startPath(tb, env, filepath.Join(binDir, bin), args...)
+}
+
+// startPath starts the program at path (startProc: one of binDir) in the
+// repository root, where js/ is, in its own process group, killed with its
+// children at cleanup; its output is logged when the test failed.
+func startPath(tb testing.TB, env []string, path string, args ...string) *proc {
+	tb.Helper()
+	p := &proc{cmd: exec.Command(path, args...), done: make(chan struct{})}
 	p.cmd.Env = append(minimalEnv(), env...)
-	p.cmd.Dir = "../.." // the repository root, where js/ is
+	p.cmd.Dir = "../.."
 	p.cmd.Stdout, p.cmd.Stderr = p, p
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A child that inherits the output pipe and outlives the process (frpc
+	// under deploy/container/start.sh) must not keep Wait blocked.
+	p.cmd.WaitDelay = 2 * time.Second
 	if err := p.cmd.Start(); err != nil {
-		tb.Fatalf("cannot start %s: %v", bin, err)
+		tb.Fatalf("cannot start %s: %v", path, err)
 	}
 	go func() { p.err = p.cmd.Wait(); close(p.done) }()
 	tb.Cleanup(func() {
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		<-p.done
 		if tb.Failed() {
-			tb.Logf("--- %s output ---\n%s", bin, tail(p.Output(), 4000))
+			tb.Logf("--- %s output ---\n%s", filepath.Base(path), tail(p.Output(), 4000))
 		}
 	})
 	return p
@@ -148,6 +159,9 @@ type stackOptions struct {
 	// and enabled (POST /sim/seed), as on an installed Nextcloud: the admin
 	// check's OCS calls are refused for an app AppAPI does not know.
 	Unregistered bool
+	// ReplicaEnv adds environment for replica i only (e.g. its own
+	// WEATHER_APIS_METRICS_ADDR).
+	ReplicaEnv func(i int) []string
 }
 
 func newStack(tb testing.TB, o stackOptions) *stack {
@@ -180,6 +194,9 @@ func newStack(tb testing.TB, o stackOptions) *stack {
 			env = append(env, "HP_SHARED_KEY=harp-shared-key-for-tests", "HP_EXAPP_SOCK="+sock)
 		}
 		env = append(env, o.ExtraEnv...)
+		if o.ReplicaEnv != nil {
+			env = append(env, o.ReplicaEnv(i)...)
+		}
 		s.Apps = append(s.Apps, startProc(tb, env, "weather_apis"))
 	}
 	args := []string{"-listen", "127.0.0.1:" + strconv.Itoa(simPort), "-info-xml", "appinfo/info.xml",

@@ -78,8 +78,9 @@ type Options struct {
 	Threshold int                   // failures within Window that open the circuit (default 5)
 	Window    time.Duration         // default 10s
 	// Cooldown is how long the first open lasts before a probe (default
-	// 1.5s). Each failed probe doubles it, up to MaxCooldown; a good probe
-	// resets it.
+	// 1s). Each failed probe doubles it, up to MaxCooldown; a good probe
+	// resets it. 1 s, 2 s, 4 s, ...: after an outage of about 5 s the next
+	// probe comes at most ~3 s after the upstream is back.
 	Cooldown time.Duration
 	// MaxCooldown caps the doubled cooldown (default 30s; raised to Cooldown
 	// when smaller, which disables doubling).
@@ -152,7 +153,7 @@ func New(opts Options) (*Breaker, error) {
 		}
 	}
 	def(&opts.Window, 10*time.Second)
-	def(&opts.Cooldown, 1500*time.Millisecond)
+	def(&opts.Cooldown, time.Second)
 	def(&opts.MaxCooldown, 30*time.Second)
 	opts.MaxCooldown = max(opts.MaxCooldown, opts.Cooldown)
 	def(&opts.ProbeTimeout, 15*time.Second)

@@ -164,7 +164,7 @@ func (s *Store) Create(ctx context.Context, createdBy string, body []byte) (any,
 		return nil
 	})
 	if err != nil {
-		return nil, envelope.Wrap(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable.", err)
+		return nil, storeError(ctx, err)
 	}
 	s.o.Logger.Info("credential created", "credential_id", c.ID, "type", c.Type, "scopes", c.Scopes, "created_by", createdBy)
 	v := c.View(now)
@@ -176,7 +176,7 @@ func (s *Store) Create(ctx context.Context, createdBy string, body []byte) (any,
 func (s *Store) List(ctx context.Context) (any, error) {
 	cs, err := s.all(ctx)
 	if err != nil {
-		return nil, envelope.Wrap(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable.", err)
+		return nil, storeError(ctx, err)
 	}
 	now := s.o.Now()
 	out := make([]View, len(cs))
@@ -250,7 +250,7 @@ func (s *Store) Revoke(ctx context.Context, id string) (any, error) {
 	now := s.o.Now()
 	n, err := revokeScript.Run(ctx, s.rdb, []string{s.key(id)}, now.UnixMilli(), s.o.Retention.Milliseconds()).Int()
 	if err != nil {
-		return nil, envelope.Wrap(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable.", err)
+		return nil, storeError(ctx, err)
 	}
 	if n == 0 {
 		return nil, notFound(id)
@@ -258,7 +258,7 @@ func (s *Store) Revoke(ctx context.Context, id string) (any, error) {
 	s.invalidate(ctx, id)
 	c, err := s.Get(ctx, id)
 	if err != nil {
-		return nil, envelope.Wrap(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable.", err)
+		return nil, storeError(ctx, err)
 	}
 	s.o.Logger.Info("credential revoked", "credential_id", id)
 	return c.View(now), nil
@@ -275,7 +275,7 @@ func (s *Store) Rotate(ctx context.Context, id string) (View, error) {
 	case errors.Is(err, ErrUnknown):
 		return View{}, notFound(id)
 	case err != nil:
-		return View{}, envelope.Wrap(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable.", err)
+		return View{}, storeError(ctx, err)
 	case c.Type != TypeIntegrationToken:
 		return View{}, envelope.New(envelope.CodeBadRequest, "Only integration tokens can be rotated; create a new API key and revoke the old one.")
 	}
@@ -293,7 +293,7 @@ func (s *Store) Rotate(ctx context.Context, id string) (View, error) {
 	n, err := rotateScript.Run(ctx, s.rdb, []string{s.key(id)}, old, c.fields()[fHash],
 		ms(c.ExpiresAt), c.ExpiresAt.Add(s.o.Retention).UnixMilli()).Int()
 	if err != nil {
-		return View{}, envelope.Wrap(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable.", err)
+		return View{}, storeError(ctx, err)
 	}
 	if n == 0 {
 		return View{}, envelope.New(envelope.CodeBadRequest, "The credential changed while rotating it; try again.")
@@ -330,3 +330,13 @@ return 1`)
 var touchScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'last_used_at', ARGV[1]) end
 return 0`)
+
+// storeError is a failed Redis operation as the caller should see it: 503
+// STORE_UNAVAILABLE, unless the caller's own context ended first (its
+// client went away or its deadline passed), which says nothing about Redis.
+func storeError(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return envelope.From(cerr)
+	}
+	return envelope.Wrap(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable.", err)
+}

@@ -55,7 +55,7 @@ func (a *Authenticator) addrBlocked(ctx context.Context, r *http.Request, addrKe
 	if wait == 0 {
 		return nil
 	}
-	a.o.Logger.Warn("integration auth rejected", "reason", ReasonRateLimited, "addr", addrKey, "path", r.URL.Path)
+	a.o.Logger.Info("integration auth rejected", "reason", ReasonRateLimited, "addr", addrKey, "path", r.URL.Path)
 	if addrKey == unknownAddrKey {
 		return rateLimited(wait, limitUnknown)
 	}
@@ -84,11 +84,11 @@ func (a *Authenticator) failed(ctx context.Context, r *http.Request, addrKey str
 		return err
 	}
 	if wait := a.unknown.take(a.o.Now()); wait > 0 {
-		a.o.Logger.Warn("integration auth rejected", "reason", ReasonRateLimited, "limit", "instance", "path", r.URL.Path)
+		a.o.Logger.Info("integration auth rejected", "reason", ReasonRateLimited, "limit", "instance", "path", r.URL.Path)
 		return rateLimited(wait, limitInstance)
 	}
 	if wait := a.failID(ctx, p.claimedID); wait > 0 {
-		a.o.Logger.Warn("integration auth rejected", "reason", ReasonRateLimited, "limit", "credential", "credential_id", p.claimedID, "path", r.URL.Path)
+		a.o.Logger.Info("integration auth rejected", "reason", ReasonRateLimited, "limit", "credential", "credential_id", p.claimedID, "path", r.URL.Path)
 		return rateLimited(wait, limitID)
 	}
 	return err

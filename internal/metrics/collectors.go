@@ -3,8 +3,6 @@ package metrics
 import (
 	"context"
 	"log/slog"
-	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -32,10 +30,10 @@ type TokenCounters interface {
 }
 
 // BreakerState is what the breaker collector reads (implemented by
-// *breaker.Breaker): "closed", "half-open" or "open", prefixed "local:"
-// while the shared state in Redis cannot be read.
+// *breaker.Breaker): the state (Local while the shared state in Redis
+// cannot be read), the cooldown and this process's events.
 type BreakerState interface {
-	State(ctx context.Context) (name string, since time.Time)
+	Status(ctx context.Context) breaker.Status
 }
 
 // scrapeCollector turns the counters other packages keep into metrics at
@@ -43,12 +41,13 @@ type BreakerState interface {
 type scrapeCollector struct {
 	o Options
 
-	schemaInfo, cacheShared, cacheGeneration                    *prometheus.Desc
-	cacheResults, cacheValidation, cacheLoads, cacheCollapsed   *prometheus.Desc
-	cacheInvalidations, cacheDrift                              *prometheus.Desc
-	upCalls, upAttempts, upRetries, upFailures                  *prometheus.Desc
-	tokObtains, tokRefreshes, tokRefreshRejected, tokLockWaits  *prometheus.Desc
-	tokFallbacks, tokFenced, tokRejects, breakerState, brkLocal *prometheus.Desc
+	schemaInfo, cacheShared, cacheGeneration                                    *prometheus.Desc
+	cacheResults, cacheValidation, cacheLoads, cacheCollapsed                   *prometheus.Desc
+	cacheInvalidations, cacheDrift                                              *prometheus.Desc
+	upCalls, upAttempts, upRetries, upFailures                                  *prometheus.Desc
+	tokObtains, tokRefreshes, tokRefreshRejected, tokLockWaits                  *prometheus.Desc
+	tokFallbacks, tokFenced, tokRejects, breakerState, brkLocal                 *prometheus.Desc
+	brkCooldown, brkOpens, brkReopens, brkProbes, brkConfirms, brkRejectedOpens *prometheus.Desc
 }
 
 // cacheClusterNote ends the help of every cache counter: the statistics are
@@ -84,6 +83,12 @@ func newScrapeCollector(o Options) *scrapeCollector {
 		tokRejects:         d("token_rejects_total", "Access tokens dropped because DRF answered 401."),
 		breakerState:       d("breaker_state", "Circuit breaker in front of DRF: 0 closed, 1 half-open, 2 open."),
 		brkLocal:           d("breaker_local", "1 when breaker_state is this process's local fallback because Redis cannot be read."),
+		brkCooldown:        d("breaker_cooldown_seconds", "Open: how long this open lasts; half-open: the cooldown that ended; closed: how long the next open would last."),
+		brkOpens:           d("breaker_opens_total", "Closed to open transitions this process made."),
+		brkReopens:         d("breaker_reopens_total", "Failed half-open probes of this process (each doubles the cooldown up to WEATHER_APIS_UPSTREAM_BREAKER_MAX_COOLDOWN)."),
+		brkProbes:          d("breaker_probes_total", "Half-open probes this process let through to DRF."),
+		brkConfirms:        d("breaker_confirms_total", "Known-good requests this process sent to DRF to confirm an open (an open needs DRF to fail them too)."),
+		brkRejectedOpens:   d("breaker_rejected_opens_total", "Opens refused because a known-good request to DRF succeeded: the failures were the callers' own."),
 	}
 }
 
@@ -93,7 +98,7 @@ func (c *scrapeCollector) Describe(ch chan<- *prometheus.Desc) {
 		c.schemaInfo, c.cacheShared, c.cacheGeneration, c.cacheResults, c.cacheValidation, c.cacheLoads,
 		c.cacheCollapsed, c.cacheInvalidations, c.cacheDrift, c.upCalls, c.upAttempts, c.upRetries, c.upFailures,
 		c.tokObtains, c.tokRefreshes, c.tokRefreshRejected, c.tokLockWaits, c.tokFallbacks, c.tokFenced,
-		c.tokRejects, c.breakerState, c.brkLocal,
+		c.tokRejects, c.breakerState, c.brkLocal, c.brkCooldown, c.brkOpens, c.brkReopens, c.brkProbes, c.brkConfirms, c.brkRejectedOpens,
 	} {
 		ch <- d
 	}
@@ -189,10 +194,9 @@ func (c *scrapeCollector) collectBreaker(ctx context.Context, ch chan<- promethe
 	if c.o.Breaker == nil {
 		return
 	}
-	name, _ := c.o.Breaker.State(ctx)
-	state, local := strings.CutPrefix(name, "local:")
+	st := c.o.Breaker.Status(ctx)
 	var v float64
-	switch state {
+	switch st.State {
 	case breaker.StateClosed:
 		v = 0
 	case breaker.StateHalfOpen:
@@ -200,13 +204,23 @@ func (c *scrapeCollector) collectBreaker(ctx context.Context, ch chan<- promethe
 	case breaker.StateOpen:
 		v = 2
 	default:
-		c.o.Logger.LogAttrs(ctx, slog.LevelWarn, "metrics: unknown breaker state", slog.String("state", name))
+		c.o.Logger.LogAttrs(ctx, slog.LevelWarn, "metrics: unknown breaker state", slog.String("state", st.State))
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(c.breakerState, prometheus.GaugeValue, v)
 	l := 0.0
-	if local {
+	if st.Local {
 		l = 1
 	}
 	ch <- prometheus.MustNewConstMetric(c.brkLocal, prometheus.GaugeValue, l)
+	ch <- prometheus.MustNewConstMetric(c.brkCooldown, prometheus.GaugeValue, st.Cooldown.Seconds())
+	for _, n := range []struct {
+		d *prometheus.Desc
+		v int64
+	}{
+		{c.brkOpens, st.Counters.Opens}, {c.brkReopens, st.Counters.Reopens}, {c.brkProbes, st.Counters.Probes}, {c.brkConfirms, st.Counters.Confirms},
+		{c.brkRejectedOpens, st.Counters.RejectedOpens},
+	} {
+		ch <- prometheus.MustNewConstMetric(n.d, prometheus.CounterValue, float64(n.v))
+	}
 }

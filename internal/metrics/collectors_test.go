@@ -231,6 +231,9 @@ func TestBreakerCollector(t *testing.T) {
 	}
 	s = scrape(t, url)
 	s.expect(t, "weather_apis_breaker_state", nil, 2)
+	s.expect(t, "weather_apis_breaker_opens_total", nil, 1)
+	s.expect(t, "weather_apis_breaker_cooldown_seconds", nil, 60) // the first open lasts Cooldown
+	s.expect(t, "weather_apis_breaker_rejected_opens_total", nil, 0)
 
 	dead, err := breaker.New(breaker.Options{Redis: redisClient(t, "127.0.0.1:"+strconv.Itoa(testenv.FreePort(t))),
 		KeyPrefix: "metricstest", RedisTimeout: 200 * time.Millisecond})

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/weather-apis/weather_apis/internal/breaker"
 	"github.com/weather-apis/weather_apis/internal/envelope"
 	"github.com/weather-apis/weather_apis/internal/routetable"
 )
@@ -138,11 +139,7 @@ func (o *Ops) tokenLayer(ctx context.Context) Layer {
 func (o *Ops) upstreamLayer(ctx context.Context) (Layer, string) {
 	l := Layer{Layer: "upstream", State: StateOK, Summary: "The DRF backend answers.", Evidence: map[string]any{"url": o.d.UpstreamURL}}
 	if o.d.Breaker != nil {
-		state, since := o.d.Breaker.State(ctx)
-		l.Evidence["breaker"] = state
-		if !since.IsZero() {
-			l.Evidence["breaker_since"] = since.UTC().Format(time.RFC3339)
-		}
+		breakerEvidence(l.Evidence, o.d.Breaker.Status(ctx))
 	}
 	r := versionRoute()
 	start := time.Now()
@@ -200,4 +197,28 @@ func (o *Ops) cacheLayer(ctx context.Context, upSchema string) Layer {
 		}
 	}
 	return l
+}
+
+// breakerEvidence adds the breaker's state to an upstream layer's evidence:
+// the state ("local:" while Redis cannot be read and this process decides
+// alone), since when, the cooldown (open: how long this open lasts;
+// half-open: the one that ended; closed: the next open's), the failures
+// counted in the current window, and this process's events: opens, probes,
+// reopens (failed probes, each doubling the cooldown) and rejected opens (a
+// known-good request succeeded, so the failures were the callers' own).
+func breakerEvidence(ev map[string]any, st breaker.Status) {
+	state := st.State
+	if st.Local {
+		state = "local:" + state
+	}
+	ev["breaker"] = state
+	if !st.Since.IsZero() {
+		ev["breaker_since"] = st.Since.UTC().Format(time.RFC3339)
+	}
+	ev["breaker_cooldown_ms"] = st.Cooldown.Milliseconds()
+	ev["breaker_failures"] = st.Failures
+	ev["breaker_opens"] = st.Counters.Opens
+	ev["breaker_reopens"] = st.Counters.Reopens
+	ev["breaker_probes"] = st.Counters.Probes
+	ev["breaker_rejected_opens"] = st.Counters.RejectedOpens
 }

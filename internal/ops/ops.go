@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/weather-apis/weather_apis/internal/breaker"
 	"github.com/weather-apis/weather_apis/internal/cache"
 	"github.com/weather-apis/weather_apis/internal/envelope"
 	"github.com/weather-apis/weather_apis/internal/resources"
@@ -47,9 +48,10 @@ type Tokens interface {
 	Counters() token.Counters
 }
 
-// Breaker reports the shared circuit breaker's state.
+// Breaker reports the shared circuit breaker's state, cooldown and this
+// process's breaker events (*breaker.Breaker).
 type Breaker interface {
-	State(ctx context.Context) (string, time.Time)
+	Status(ctx context.Context) breaker.Status
 }
 
 // Lifecycle says whether AppAPI enabled the app.

@@ -80,9 +80,19 @@ func TestDoctorNamesTheWrongLayer(t *testing.T) {
 		t.Errorf("doctor without enable:\n%s", out)
 	}
 
+	// The upstream row shows the breaker's state, cooldown and events.
+	d, _ := w.ops.Diagnose(ctx)
+	up := findLayer(t, d.(ops.Diagnosis), "upstream")
+	for k, want := range map[string]any{"breaker": "closed", "breaker_cooldown_ms": int64(1500), "breaker_opens": int64(0),
+		"breaker_reopens": int64(0), "breaker_rejected_opens": int64(0), "breaker_failures": 0} {
+		if got := up.Evidence[k]; got != want {
+			t.Errorf("upstream evidence %s = %#v; want %#v", k, got, want)
+		}
+	}
+
 	// The backend's schema evolves while the cache holds v1: the seed's bug.
 	w.drf.SetSchema(t, 2)
-	d, _ := w.ops.Diagnose(ctx)
+	d, _ = w.ops.Diagnose(ctx)
 	cacheRow := findLayer(t, d.(ops.Diagnosis), "cache")
 	if cacheRow.State != ops.StateOutdated || !strings.Contains(cacheRow.Summary, "schema 1") || !strings.Contains(cacheRow.Summary, "schema 2") {
 		t.Errorf("cache row = %+v; want outdated 1 → 2", cacheRow)

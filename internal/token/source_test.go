@@ -2,6 +2,7 @@ package token_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -250,5 +251,36 @@ func TestWithUpstreamClient(t *testing.T) {
 	}
 	if t2, _ := src.Token(ctx); t2 == t1 || stored(t, newRedisClient(t, r)) != t2 {
 		t.Errorf("the 401 did not replace the shared token")
+	}
+}
+
+// TestGoneCallerDoesNotMarkRedisDown: a caller whose context ended (its
+// client disconnected) fails its Redis read; that must not switch the
+// process to a local token as if Redis were down, nor be logged as such.
+func TestGoneCallerDoesNotMarkRedisDown(t *testing.T) {
+	r := testenv.StartRedis(t)
+	drf := newSimpleJWT(t, time.Minute)
+	rdb := newRedisClient(t, r)
+	a := newSource(t, rdb, drf, nil)
+	shared, err := a.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// b has no copy of its own yet: its first Token reads Redis.
+	b := newSource(t, newRedisClient(t, r), drf, nil)
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := b.Token(gone); !errors.Is(err, context.Canceled) {
+		t.Errorf("Token(canceled) = %v; want context.Canceled", err)
+	}
+	again, err := b.Token(context.Background())
+	if err != nil || again != shared {
+		t.Errorf("after a gone caller Token = %.12q…, %v; want the shared token %.12q…", again, err, shared)
+	}
+	if c := b.Counters(); c.Fallbacks != 0 {
+		t.Errorf("fallbacks = %d; want 0 (Redis never failed)", c.Fallbacks)
+	}
+	if obtains, _, _ := drf.counts(); obtains != 1 {
+		t.Errorf("obtains = %d; want 1", obtains)
 	}
 }
