@@ -204,34 +204,35 @@ func breakerCounters(t *testing.T, ports []int) breakerSums {
 	t.Helper()
 	var sum breakerSums
 	for _, p := range ports {
-		resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(p) + "/metrics")
-		if err != nil {
-			t.Fatalf("metrics: %v", err)
-		}
-		sc := bufio.NewScanner(resp.Body)
-		for sc.Scan() {
-			name, val, ok := strings.Cut(sc.Text(), " ")
-			if !ok || strings.HasPrefix(name, "#") {
-				continue
-			}
-			v, err := strconv.ParseFloat(val, 64)
-			if err != nil {
-				continue
-			}
-			switch name {
-			case "weather_apis_breaker_opens_total":
-				sum.opens += int64(v)
-			case "weather_apis_breaker_reopens_total":
-				sum.reopens += int64(v)
-			case "weather_apis_breaker_probes_total":
-				sum.probes += int64(v)
-			case "weather_apis_breaker_confirms_total":
-				sum.confirms += int64(v)
-			case "weather_apis_breaker_rejected_opens_total":
-				sum.rejected += int64(v)
-			}
-		}
-		resp.Body.Close()
+		m := scrapeMetrics(t, p)
+		sum.opens += int64(m["weather_apis_breaker_opens_total"])
+		sum.reopens += int64(m["weather_apis_breaker_reopens_total"])
+		sum.probes += int64(m["weather_apis_breaker_probes_total"])
+		sum.confirms += int64(m["weather_apis_breaker_confirms_total"])
+		sum.rejected += int64(m["weather_apis_breaker_rejected_opens_total"])
 	}
 	return sum
+}
+
+// scrapeMetrics reads the unlabelled samples of one replica's metrics
+// listener (Prometheus text format).
+func scrapeMetrics(t *testing.T, port int) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/metrics")
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		name, val, ok := strings.Cut(sc.Text(), " ")
+		if !ok || strings.HasPrefix(name, "#") || strings.Contains(name, "{") {
+			continue
+		}
+		if v, err := strconv.ParseFloat(val, 64); err == nil {
+			out[name] = v
+		}
+	}
+	return out
 }
