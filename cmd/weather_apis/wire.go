@@ -216,7 +216,7 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 	admins := nextcloud.NewAdmins(nc, nextcloud.AdminsOptions{Redis: rdb, KeyPrefix: cfg.App.ID, Logger: log})
 	var checks *setupcheck.Checks
 	notifier := notify.New(notify.Options{Layers: layers, Admins: admins, NC: nc, Redis: rdb, KeyPrefix: cfg.App.ID,
-		AppName: cfg.App.DisplayName, Link: func() string { return checks.Link() }, Logger: log})
+		AppName: cfg.App.DisplayName, Link: func() string { return checks.Link() }, Interval: cfg.Nextcloud.NotifyInterval, Logger: log})
 	checks = setupcheck.New(setupcheck.Options{Layers: layers, NC: nc, AppID: cfg.App.ID, Menu: exapp.MenuName,
 		NextcloudURL: cfg.Nextcloud.URL, Config: setupcheck.ConfigFindings(cfg), Observed: notifier.Observed, Logger: log})
 	lc := exapp.New(exapp.Options{
@@ -358,7 +358,8 @@ func confirmUpstream(up **upstream.Client) func(context.Context) error {
 		if *up == nil {
 			return nil
 		}
-		_, err := (*up).Do(ctx, upstream.Request{Method: http.MethodGet, Path: schema.Upstream.Path, RequestID: "breaker-confirm"})
+		// One attempt: the failures to confirm were already retried.
+		_, err := (*up).Do(ctx, upstream.Request{Method: http.MethodGet, Path: schema.Upstream.Path, RequestID: "breaker-confirm", NoRetry: true})
 		if err != nil && envelope.StatusFor(envelope.From(err)) >= 500 {
 			return err
 		}

@@ -75,12 +75,16 @@ type Options struct {
 	Redis     redis.UniversalClient // nil: a process-local breaker only
 	KeyPrefix string                // default "weather_apis"
 	Name      string                // default "drf"
-	Threshold int                   // failures within Window that open the circuit (default 5)
-	Window    time.Duration         // default 10s
+	// Threshold failures within Window start the decision to open (default
+	// 3: low, because Confirm keeps callers' own failures from opening it,
+	// and a real outage is found faster).
+	Threshold int
+	Window    time.Duration // default 10s
 	// Cooldown is how long the first open lasts before a probe (default
-	// 1s). Each failed probe doubles it, up to MaxCooldown; a good probe
-	// resets it. 1 s, 2 s, 4 s, ...: after an outage of about 5 s the next
-	// probe comes at most ~3 s after the upstream is back.
+	// 2s). Each failed probe doubles it, up to MaxCooldown; a good probe
+	// resets it. Probes come 2 s and 6 s after the open: an outage of about
+	// 5 s ends before the second, so reads come back about 1 s (the time the
+	// open took) after the upstream.
 	Cooldown time.Duration
 	// MaxCooldown caps the doubled cooldown (default 30s; raised to Cooldown
 	// when smaller, which disables doubling).
@@ -145,7 +149,7 @@ func New(opts Options) (*Breaker, error) {
 		opts.Name = "drf"
 	}
 	if opts.Threshold <= 0 {
-		opts.Threshold = 5
+		opts.Threshold = 3
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
@@ -153,7 +157,7 @@ func New(opts Options) (*Breaker, error) {
 		}
 	}
 	def(&opts.Window, 10*time.Second)
-	def(&opts.Cooldown, time.Second)
+	def(&opts.Cooldown, 2*time.Second)
 	def(&opts.MaxCooldown, 30*time.Second)
 	opts.MaxCooldown = max(opts.MaxCooldown, opts.Cooldown)
 	def(&opts.ProbeTimeout, 15*time.Second)

@@ -55,6 +55,9 @@ type App struct {
 type Nextcloud struct {
 	// URL is NEXTCLOUD_URL without a trailing "/" or "/index.php".
 	URL string
+	// NotifyInterval is how often every replica observes the layers for
+	// admin notifications (internal/notify).
+	NotifyInterval time.Duration
 }
 
 // AppAPI describes the AppAPI that deployed us.

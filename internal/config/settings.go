@@ -145,7 +145,7 @@ func specTable() []spec {
 			"How long a write whose outcome is unknown may still land upstream; nothing it changes is cached meanwhile."),
 		ours("upstream.breaker_max_cooldown", "30s",
 			duration(func(c *Config) *time.Duration { return &c.Upstream.BreakerMaxCooldown }, true),
-			"Longest time the circuit breaker stays open: the first open lasts 1 s, each failed probe doubles it up to this."),
+			"Longest time the circuit breaker stays open: the first open lasts 2 s, each failed probe doubles it up to this."),
 
 		// Redis.
 		showWith(redactURL, ours("redis.url", "",
@@ -213,6 +213,9 @@ func specTable() []spec {
 		def("server.allow_cidrs", "WEATHER_APIS_ALLOW_CIDRS", "",
 			prefixes(func(c *Config) *[]netip.Prefix { return &c.Server.AllowCIDRs }),
 			"Comma-separated CIDRs integrations may call from; empty allows any."),
+		ours("nextcloud.notify_interval", "1m",
+			duration(func(c *Config) *time.Duration { return &c.Nextcloud.NotifyInterval }, true),
+			"How often each replica looks at every layer for admin notifications; a new state must be seen twice in a row."),
 		ours("metrics.addr", "",
 			str(func(c *Config) *string { return &c.Metrics.Addr }, optionalHostPort),
 			"host:port of the Prometheus metrics listener; empty disables it."),

@@ -156,6 +156,12 @@ func (c *Client) AppConfigValues(ctx context.Context, keys ...string) (map[strin
 	return out, nil
 }
 
+// SetAppConfig stores value under key in the ExApp's config
+// (appconfig_ex, POST api/v1/ex-app/config), not sensitive.
+func (c *Client) SetAppConfig(ctx context.Context, key, value string) error {
+	return c.OCS(ctx, http.MethodPost, aa+"api/v1/ex-app/config", nil, map[string]any{"configKey": key, "configValue": value}, nil)
+}
+
 func ignoreNotFound(err error) error {
 	if IsNotFound(err) {
 		return nil

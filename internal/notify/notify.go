@@ -15,9 +15,14 @@
 // it was announced). Events (a token refresh rejected, a shape change) are
 // announced when they happen, not when they end. A notification that cannot
 // be sent is given back and tried again at the next observation, on any
-// replica: that is the queue. While Redis is unreachable every replica
-// decides alone by the same rules (so each may announce "Redis is
-// unreachable" once) and records what it told once Redis answers again.
+// replica: that is the queue. Every announcement is also mirrored in the
+// ExApp's config in Nextcloud (appconfig_ex). While Redis is unreachable
+// each replica decides by the same rules, adopting what the mirror says
+// admins were told (no compare-and-set there: replicas deciding in the same
+// instant may both send), and records its decisions in Redis once it
+// answers again. Signals whose layer reads Redis (token, cache,
+// credentials) are not announced while Redis itself is failing: one root
+// cause, one notification.
 //
 // Upstream: app_api lib/Controller/NotificationsController.php sends to the
 // user named in AUTHORIZATION-APP-API, so one notification is sent per
@@ -56,6 +61,10 @@ type Nextcloud interface {
 	Users(ctx context.Context) ([]string, error)
 	GroupMembers(ctx context.Context, asUser, group string) ([]string, error)
 	Notify(ctx context.Context, user string, n nextcloud.Notification) error
+	// The ExApp's config in Nextcloud mirrors each signal's last
+	// announcement, so replicas agree while Redis is unreachable.
+	AppConfigValues(ctx context.Context, keys ...string) (map[string]string, error)
+	SetAppConfig(ctx context.Context, key, value string) error
 }
 
 // Options configures a Notifier.
@@ -147,7 +156,7 @@ func New(o Options) *Notifier {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Notifier{o: o, st: newStore(o.Redis, o.KeyPrefix, o.MinInterval, o.RecordTTL),
+	return &Notifier{o: o, st: newStore(o.Redis, o.NC, o.KeyPrefix, o.MinInterval, o.RecordTTL),
 		observed: map[string]observation{}, pending: map[string]streak{}, current: map[string]string{}}
 }
 
@@ -264,9 +273,13 @@ func (m *Notifier) converge(ctx context.Context, sig signal) (Sent, bool) {
 	m.mu.Lock()
 	desired, ok := m.current[sig.name]
 	obs := m.observed[sig.layer]
+	redisFailing := m.current["redis"] == StateFailing
 	m.mu.Unlock()
 	if !ok {
 		return Sent{}, false // not confirmed yet
+	}
+	if sig.onRedis && redisFailing && desired == StateFailing {
+		return Sent{}, false // Redis's failure, announced as such
 	}
 	silent := sig.event && desired == StateOK
 	prevSent, prevAt := m.st.last(sig.name)
@@ -281,6 +294,7 @@ func (m *Notifier) converge(ctx context.Context, sig signal) (Sent, bool) {
 		m.o.Logger.Warn("cannot notify Nextcloud's administrators; will try again", "signal", sig.name, "state", desired, "err", err.Error())
 		return Sent{}, false
 	}
+	m.st.mirror(ctx, sig.name, desired, time.Now())
 	m.o.Logger.Info("administrators notified", "signal", sig.name, "state", desired, "admins", len(to))
 	return Sent{Signal: sig.name, State: desired, To: to}, true
 }

@@ -61,7 +61,30 @@ type nc struct {
 	mu       sync.Mutex
 	sent     []string // "user|subject"
 	fail     bool
-	disabled bool // AppAPI has the app disabled
+	disabled bool              // AppAPI has the app disabled
+	config   map[string]string // the ExApp's config
+}
+
+func (n *nc) AppConfigValues(_ context.Context, keys ...string) (map[string]string, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := map[string]string{}
+	for _, k := range keys {
+		if v, ok := n.config[k]; ok {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+func (n *nc) SetAppConfig(_ context.Context, key, value string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.config == nil {
+		n.config = map[string]string{}
+	}
+	n.config[key] = value
+	return nil
 }
 
 func (n *nc) Users(context.Context) ([]string, error) { return []string{"ann", "bob", "root"}, nil }
@@ -319,4 +342,46 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestRedisIsTheRootCause: while Redis is unreachable the layers that read
+// it (credentials, cache, token) fail too; admins hear of Redis only. A
+// layer still failing once Redis answers again is announced then.
+func TestRedisIsTheRootCause(t *testing.T) {
+	r := testenv.StartRedis(t)
+	w, n := newWorld(), &nc{}
+	const min = 100 * time.Millisecond
+	m := replica(t, w, n, redisFor(t, r), min, 1)
+	tick(m)
+	w.set(ops.LayerRedis, ops.StateDown, "Redis does not answer PING.")
+	w.set(ops.LayerCredentials, ops.StateDown, "The credential store (Redis) is unavailable.")
+	w.set(ops.LayerCache, ops.StateDown, "The cache cannot reach Redis.")
+	tick(m)
+	tick(m)
+	want(t, n, "Redis is unreachable")
+	// Redis answers again; the credential store still fails on its own.
+	w.set(ops.LayerRedis, ops.StateOK, "Redis answers.")
+	w.set(ops.LayerCache, ops.StateOK, "The cache works.")
+	time.Sleep(min)
+	tick(m)
+	tick(m)
+	want(t, n, "Redis is unreachable", "Redis answers again", "Integration credentials cannot be checked")
+}
+
+// TestReplicasAgreeThroughNextcloudWithoutRedis: the replicas' Redis is
+// gone; the first replica to decide mirrors its announcement in the ExApp's
+// config in Nextcloud and the others adopt it: one notification.
+func TestReplicasAgreeThroughNextcloudWithoutRedis(t *testing.T) {
+	r := testenv.StartRedis(t)
+	w, n := newWorld(), &nc{}
+	const min = time.Minute
+	a, b := replica(t, w, n, redisFor(t, r), min, 1), replica(t, w, n, redisFor(t, r), min, 1)
+	tick(a, b)
+	r.Stop(t)
+	w.set(ops.LayerRedis, ops.StateDown, "Redis does not answer PING.")
+	for range 3 {
+		a.Tick(context.Background()) // one after the other: the mirror has no compare-and-set
+		b.Tick(context.Background())
+	}
+	want(t, n, "Redis is unreachable")
 }

@@ -25,6 +25,11 @@ type signal struct {
 	failing func(m *Notifier, l ops.Layer) bool
 	// fail and recover are the subjects.
 	fail, recover string
+	// onRedis marks a signal whose layer reads Redis: while the redis
+	// signal is failing, its failure is Redis's and is not announced on
+	// its own (one root cause, one notification). If it still fails once
+	// Redis is back, it is announced then.
+	onRedis bool
 }
 
 func down(_ *Notifier, l ops.Layer) bool { return l.State == ops.StateDown }
@@ -40,7 +45,7 @@ var signals = []signal{
 	{name: "redis", layer: ops.LayerRedis, failing: down,
 		fail: "Redis is unreachable", recover: "Redis answers again"},
 	{name: "upstream_token", layer: ops.LayerToken, failing: down,
-		fail: "weather_apis has no DRF token", recover: "weather_apis has a DRF token again"},
+		fail: "weather_apis has no DRF token", recover: "weather_apis has a DRF token again", onRedis: true},
 	{name: "token_refresh", layer: ops.LayerToken, event: true, failing: (*Notifier).refreshRejected,
 		fail: "DRF rejected weather_apis' token refresh"},
 	{name: "upstream", layer: ops.LayerUpstream, failing: down,
@@ -50,9 +55,9 @@ var signals = []signal{
 	{name: "drift", layer: ops.LayerDrift, event: true, failing: func(_ *Notifier, l ops.Layer) bool { return l.State == ops.StateDegraded },
 		fail: "The backend changed the shape of its answers"},
 	{name: "cache", layer: ops.LayerCache, failing: down,
-		fail: "The cache is unavailable", recover: "The cache works again"},
+		fail: "The cache is unavailable", recover: "The cache works again", onRedis: true},
 	{name: "credentials", layer: ops.LayerCredentials, failing: down,
-		fail: "Integration credentials cannot be checked", recover: "Integration credentials can be checked again"},
+		fail: "Integration credentials cannot be checked", recover: "Integration credentials can be checked again", onRedis: true},
 }
 
 // refreshRejected is failing for RefreshWindow after this process saw DRF

@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	mrand "math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,6 +75,7 @@ type record struct {
 // rules, and records its decisions in Redis once it answers again.
 type store struct {
 	rdb    redis.UniversalClient
+	nc     configStore // nil: no mirror
 	tag    string
 	min    time.Duration
 	ttl    time.Duration
@@ -80,8 +84,49 @@ type store struct {
 	shared bool // the last decision went through Redis
 }
 
-func newStore(rdb redis.UniversalClient, prefix string, min, ttl time.Duration) *store {
-	return &store{rdb: rdb, tag: "{" + prefix + ":nc}", min: min, ttl: ttl, recs: map[string]*record{}}
+// configStore is the ExApp's config in Nextcloud (nextcloud.Client).
+type configStore interface {
+	AppConfigValues(ctx context.Context, keys ...string) (map[string]string, error)
+	SetAppConfig(ctx context.Context, key, value string) error
+}
+
+func newStore(rdb redis.UniversalClient, nc configStore, prefix string, min, ttl time.Duration) *store {
+	return &store{rdb: rdb, nc: nc, tag: "{" + prefix + ":nc}", min: min, ttl: ttl, recs: map[string]*record{}}
+}
+
+// mirrorKey is the ExApp config key mirroring signal's last announcement,
+// "<state>@<unix ms>".
+func mirrorKey(signal string) string { return "notify_" + signal }
+
+// mirror records an announcement in Nextcloud (best effort), so that
+// replicas that cannot reach Redis still agree what admins were told.
+func (s *store) mirror(ctx context.Context, signal, state string, at time.Time) {
+	if s.nc == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_ = s.nc.SetAppConfig(ctx, mirrorKey(signal), state+"@"+strconv.FormatInt(at.UnixMilli(), 10))
+}
+
+// mirrored reads what the mirror says admins were last told (ok false:
+// nothing recorded or Nextcloud cannot say).
+func (s *store) mirrored(ctx context.Context, signal string) (state string, at time.Time, ok bool) {
+	if s.nc == nil {
+		return "", time.Time{}, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	vals, err := s.nc.AppConfigValues(ctx, mirrorKey(signal))
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	st, ms, found := strings.Cut(vals[mirrorKey(signal)], "@")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if !found || err != nil || st == "" {
+		return "", time.Time{}, false
+	}
+	return st, time.UnixMilli(n), true
 }
 
 func (s *store) key(signal string) string { return s.tag + ":notify:" + signal }
@@ -106,6 +151,60 @@ func (s *store) claim(ctx context.Context, signal, desired string, now time.Time
 		}
 		s.setShared(false)
 	}
+	// Redis cannot decide. Replicas then agree through the mirror in
+	// Nextcloud, which has no compare-and-set: a replica about to announce
+	// waits a random moment (replicas that saw the same failure at the
+	// same time spread out), adopts what another replica recorded
+	// meanwhile, and records its own announcement before sending it.
+	if sent, _ := s.last(signal); sent == desired || s.nc == nil {
+		return s.claimLocal(signal, desired, now, silent)
+	}
+	s.adoptMirror(ctx, signal)
+	if d, _ := s.peekLocal(signal, desired, now, silent); d != claimSend {
+		return s.claimLocal(signal, desired, now, silent)
+	}
+	select {
+	case <-time.After(mirrorJitter()):
+	case <-ctx.Done():
+		return claimLimited, ""
+	}
+	s.adoptMirror(ctx, signal)
+	d, tok := s.claimLocal(signal, desired, now, silent)
+	if d == claimSend {
+		s.mirror(ctx, signal, desired, now)
+	}
+	return d, tok
+}
+
+// mirrorJitter is the random wait before an announcement decided without
+// Redis (a variable so tests could shorten it; up to 1 s).
+var mirrorJitter = func() time.Duration { return time.Duration(mrand.Int64N(int64(time.Second))) }
+
+// adoptMirror takes the mirror's record when it is newer than this
+// process's.
+func (s *store) adoptMirror(ctx context.Context, signal string) {
+	st, at, ok := s.mirrored(ctx, signal)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.rec(signal); at.After(r.at) {
+		r.sent, r.at, r.unsynced = st, at, true
+	}
+}
+
+// claimLocal decides by this process's record alone.
+func (s *store) claimLocal(signal, desired string, now time.Time, silent bool) (int, string) {
+	return s.decideLocal(signal, desired, now, silent, true)
+}
+
+// peekLocal is what claimLocal would decide, without recording it.
+func (s *store) peekLocal(signal, desired string, now time.Time, silent bool) (int, string) {
+	return s.decideLocal(signal, desired, now, silent, false)
+}
+
+func (s *store) decideLocal(signal, desired string, now time.Time, silent, commit bool) (int, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.rec(signal)
@@ -113,10 +212,14 @@ func (s *store) claim(ctx context.Context, signal, desired string, now time.Time
 	case r.sent == desired:
 		return claimSame, ""
 	case silent:
-		r.sent, r.unsynced = desired, true
+		if commit {
+			r.sent, r.unsynced = desired, true
+		}
 		return claimSilent, ""
 	case now.Sub(r.at) < s.min:
 		return claimLimited, ""
+	case !commit:
+		return claimSend, ""
 	}
 	r.tok = token()
 	r.sent, r.at, r.unsynced = desired, now, true
