@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PY := /usr/bin/python3
 export GOTOOLCHAIN := local
 
-.PHONY: js js-test js-e2e help deps build test test-go test-drf fuzz-short fuzz bench demo vet clean smoke-container check-deploy image
+.PHONY: js js-test js-e2e help deps build test test-go test-drf fuzz-short fuzz chaos bench demo vet clean smoke-container check-deploy image
 
 help: ## show this help
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -15,6 +15,7 @@ deps: ## install the Debian packages the tests need (only missing ones)
 	./deploy/install-deps.sh test
 
 build: ## build bin/weather_apis and bin/appapi-sim
+	@echo "build: Go binaries (the first build downloads the modules and compiles them: a few minutes on 2 cores)"
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/weather_apis ./cmd/weather_apis
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/appapi-sim ./cmd/appapi-sim
 
@@ -31,9 +32,11 @@ test-drf: ## the DRF demo's own Django tests
 	cd deploy/drf && $(PY) manage.py test --noinput -v 1
 
 js/node_modules/.package-lock.json: js/package.json js/package-lock.json
+	@echo "js: installing the admin UI's npm packages (npm ci; about a minute the first time)"
 	cd js && npm ci --no-audit --no-fund
 
 js: js/node_modules/.package-lock.json ## build the admin UI bundle into js/dist
+	@echo "js: building the admin UI bundle (vite)"
 	cd js && npm run build
 
 js-test: js/node_modules/.package-lock.json ## admin UI unit tests (vitest + jsdom)
@@ -65,6 +68,13 @@ fuzz: build ## every fuzz target for FUZZTIME (2m; "500000x" counts executions i
 	@for t in $(FUZZ_TARGETS); do echo "fuzz $${t%%:*} ($(FUZZTIME))"; \
 	  $(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) $${t#*:} || exit 1; done
 	WEATHER_APIS_EVOLUTION_COUNT=$(EVOLUTIONS) $(GO) test -count=1 -timeout 60m -run 'TestEvolutionProperty' -v ./cmd/weather_apis
+
+CHAOS_DURATION ?= 10m
+CHAOS_SEED ?= 20261206
+
+chaos: deps build ## seeded faults (DRF, token, layouts, a replica, Redis Sentinel) under load for CHAOS_DURATION (10m; CHAOS_SEED replays); invariants checked, recovery table printed
+	WEATHER_APIS_CHAOS_DURATION=$(CHAOS_DURATION) WEATHER_APIS_CHAOS_SEED=$(CHAOS_SEED) \
+	  $(GO) test -count=1 -timeout 60m -run '^TestChaos$$' -v ./cmd/weather_apis
 
 bench: build ## measure speed and memory side by side (wrk, nginx, Varnish, bare Go, DRF); report in artifacts/bench/report.md
 	./deploy/install-deps.sh test bench

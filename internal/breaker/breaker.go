@@ -75,9 +75,8 @@ type Options struct {
 	Redis     redis.UniversalClient // nil: a process-local breaker only
 	KeyPrefix string                // default "weather_apis"
 	Name      string                // default "drf"
-	// Threshold failures within Window start the decision to open (default
-	// 3: low, because Confirm keeps callers' own failures from opening it,
-	// and a real outage is found faster).
+	// Threshold failures within Window start the decision to open
+	// (default 5).
 	Threshold int
 	Window    time.Duration // default 10s
 	// Cooldown is how long the first open lasts before a probe (default
@@ -149,7 +148,7 @@ func New(opts Options) (*Breaker, error) {
 		opts.Name = "drf"
 	}
 	if opts.Threshold <= 0 {
-		opts.Threshold = 3
+		opts.Threshold = 5
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {

@@ -657,3 +657,36 @@ func TestKeysShareOneHashTag(t *testing.T) {
 		}
 	}
 }
+
+// TestGoodProbeSurvivesARedisHiccup: a probe that succeeds while Redis
+// cannot take the verdict (a failover in progress) closes the circuit as
+// soon as Redis answers again, not only when its lease (ProbeTimeout) runs
+// out; until then every replica would refuse every call although the
+// upstream is healthy. (Found by TestChaos: "circuit open" 503s for 15 s
+// after a probe that succeeded during a Redis crash.)
+func TestGoodProbeSurvivesARedisHiccup(t *testing.T) {
+	r := testenv.StartRedis(t)
+	tune := func(o *breaker.Options) { o.RedisTimeout = 200 * time.Millisecond }
+	a, b := newBreakerWith(t, r, tune), newBreakerWith(t, r, tune)
+	for range 3 {
+		_ = call(t, a, true)
+	}
+	openedAt := time.Now()
+	wantState(t, b, breaker.StateOpen)
+	probe := waitProbe(t, a, openedAt, cooldown)
+	r.Pause(t)
+	probe(false) // the verdict cannot reach Redis
+	time.Sleep(300 * time.Millisecond)
+	r.Resume(t)
+	resumed := time.Now()
+	eventually(t, "the circuit closed on the other replica", func() bool {
+		got, _ := b.State(context.Background())
+		return got == breaker.StateClosed
+	})
+	if took := time.Since(resumed); took > 2*time.Second {
+		t.Errorf("closed %v after Redis answered again; want about RedisRetry, not the 5 s probe lease", took)
+	}
+	if err := call(t, b, false); err != nil {
+		t.Errorf("after the late close: Allow = %v", err)
+	}
+}

@@ -122,7 +122,9 @@ func (b *Breaker) confirmThreshold(owner string) {
 // probe's lease is held) shows the upstream healthy.
 func (b *Breaker) probeDone(owner string, failure bool) {
 	if !failure {
-		b.close("probe succeeded")
+		if !b.close("probe succeeded") {
+			go b.closeLate(owner)
+		}
 		return
 	}
 	if b.opts.Confirm == nil {
@@ -142,14 +144,17 @@ func (b *Breaker) probeDone(owner string, failure bool) {
 	}
 	go func() {
 		if b.confirm("failed probe") {
-			b.close("probe failed but Confirm succeeded")
+			if !b.close("probe failed but Confirm succeeded") {
+				b.closeLate(owner)
+			}
 		} else {
 			b.reopen(owner)
 		}
 	}()
 }
 
-func (b *Breaker) close(why string) {
+// close closes the circuit; false when Redis did not take it.
+func (b *Breaker) close(why string) bool {
 	c, cancel := b.rctx(context.Background())
 	defer cancel()
 	err := closeScript.Run(c, b.opts.Redis,
@@ -157,9 +162,32 @@ func (b *Breaker) close(why string) {
 		time.Now().UnixMilli()).Err()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		b.markDown(err)
-		return
+		return false
 	}
 	b.log.Info("breaker closed", "breaker", b.opts.Name, "reason", why)
+	return true
+}
+
+// closeLate applies a good probe's verdict that Redis did not take (a
+// failover in its way) once Redis answers again. Without it the probe's
+// lease keeps every replica refusing every call for the rest of
+// ProbeTimeout although the upstream is healthy. It closes only while this
+// probe still holds the slot, so it never overrides a newer verdict.
+func (b *Breaker) closeLate(owner string) {
+	for deadline := time.Now().Add(b.opts.ProbeTimeout); time.Now().Before(deadline); {
+		time.Sleep(b.opts.RedisRetry)
+		c, cancel := b.rctx(context.Background())
+		n, err := closeProbeScript.Run(c, b.opts.Redis,
+			[]string{b.keys.open, b.keys.tripped, b.keys.probe, b.keys.fail, b.keys.cooldown, b.keys.confirm, b.keys.closedAt},
+			time.Now().UnixMilli(), owner).Int()
+		cancel()
+		if err == nil {
+			if n == 1 {
+				b.log.Info("breaker closed", "breaker", b.opts.Name, "reason", "probe succeeded (applied once Redis answered again)")
+			}
+			return
+		}
+	}
 }
 
 func (b *Breaker) reopen(owner string) {
@@ -298,6 +326,14 @@ redis.call('SET', KEYS[2], ARGV[5], 'PX', ttl)
 redis.call('SET', KEYS[4], nxt, 'PX', ttl)
 redis.call('DEL', KEYS[3])
 return nxt`)
+
+// closeProbeScript: closeScript, only while ARGV[2] holds the probe slot and
+// the circuit is not open again. Returns 1 when it closed the circuit.
+var closeProbeScript = redis.NewScript(`
+if redis.call('GET', KEYS[3]) ~= ARGV[2] or redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+redis.call('SET', KEYS[7], ARGV[1])
+return 1`)
 
 // closeScript: KEYS open, tripped, probe, fail, cooldown, confirm,
 // closed_at. ARGV now ms.

@@ -20,9 +20,13 @@ func mustCluster(t *testing.T) []string {
 	t.Helper()
 	ctx := context.Background()
 	var addrs []string
+	var bus0 int
 	for i := range 3 {
 		r := testenv.StartRedisWith(t, testenv.RedisOptions{Extra: []string{"--cluster-enabled", "yes"}})
 		addrs = append(addrs, r.Addr())
+		if i == 0 {
+			bus0 = r.BusPort
+		}
 		c := redis.NewClient(&redis.Options{Addr: r.Addr()})
 		lo, hi := i*16384/3, (i+1)*16384/3-1
 		if err := c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", lo, hi).Err(); err != nil {
@@ -30,7 +34,7 @@ func mustCluster(t *testing.T) []string {
 		}
 		if i > 0 {
 			host, port, _ := strings.Cut(addrs[0], ":")
-			if err := c.Do(ctx, "CLUSTER", "MEET", host, port).Err(); err != nil {
+			if err := c.Do(ctx, "CLUSTER", "MEET", host, port, bus0).Err(); err != nil {
 				t.Fatalf("MEET: %v", err)
 			}
 		}

@@ -42,7 +42,7 @@ func StartCluster(tb testing.TB, masters int) *Cluster {
 		lo, hi := i*clusterSlots/masters, (i+1)*clusterSlots/masters-1
 		mustQuery(tb, r.Addr(), "CLUSTER", "ADDSLOTSRANGE", strconv.Itoa(lo), strconv.Itoa(hi))
 		if i > 0 {
-			mustQuery(tb, r.Addr(), "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(c.Nodes[0].Port))
+			mustQuery(tb, r.Addr(), "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(c.Nodes[0].Port), strconv.Itoa(c.Nodes[0].BusPort))
 		}
 		c.Nodes = append(c.Nodes, r)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,9 +19,12 @@ import (
 // Redis is a redis-server process on a loopback port.
 type Redis struct {
 	Port int
-	dir  string
-	args []string
-	cmd  *exec.Cmd
+	// BusPort is the cluster bus port of a cluster-enabled server (give it
+	// to CLUSTER MEET), else 0.
+	BusPort int
+	dir     string
+	args    []string
+	cmd     *exec.Cmd
 }
 
 // RedisOptions tunes StartRedis. Extra is appended to redis-server's arguments
@@ -47,6 +51,13 @@ func StartRedisWith(tb testing.TB, opts RedisOptions) *Redis {
 		"--dir", r.dir, "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning",
 		"--logfile", logPath,
 	}, opts.Extra...)
+	if slices.Contains(opts.Extra, "--cluster-enabled") && !slices.Contains(opts.Extra, "--cluster-port") {
+		// The cluster bus defaults to port+10000, which is past 65535 for
+		// a quarter of the ephemeral ports FreePort hands out (32768–60999
+		// here): redis-server then refuses to start. Give it its own port.
+		r.BusPort = FreePort(tb)
+		r.args = append(r.args, "--cluster-port", strconv.Itoa(r.BusPort))
+	}
 	r.args = append([]string{bin}, r.args...)
 	r.Start(tb)
 	tb.Cleanup(func() {

@@ -19,7 +19,7 @@ import (
 const (
 	msgNoAnswer    = "The farm service did not answer."
 	msgTimeout     = "The farm service did not answer in time."
-	msgRejected    = "The farm service rejected the service account weather_apis uses (HTTP %d); check the upstream credentials."
+	msgRejected    = "The farm service refused weather_apis' service account (HTTP %d); check the upstream credentials and the account's permissions (a 401 even for a fresh token also points at DRF's token settings: signing key, clock)."
 	msgHTML        = "The farm service answered with an HTML page instead of JSON (HTTP %d)."
 	msgNotJSON     = "The farm service answered with something that is not JSON (HTTP %d)."
 	msgFailed      = "The farm service failed (HTTP %d)."

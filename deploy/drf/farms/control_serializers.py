@@ -130,6 +130,10 @@ class FaultsSerializer(serializers.Serializer):
     reset_connections = serializers.BooleanField(default=False)
     max_faults = serializers.IntegerField(min_value=0, default=0)
     paths = serializers.CharField(allow_blank=True, default="", max_length=500)
+    # Access tokens made longer ago than this many seconds are refused as
+    # expired (farms.authentication); null: no token fault.
+    token_max_age = serializers.FloatField(min_value=0.001, max_value=86400, required=False, allow_null=True,
+                                           default=None)
 
     def validate_paths(self, value):
         return _regexp(value)

@@ -5,6 +5,9 @@ one failure: reset_connections > rate_limit > fail_status. Picking is exact, not
 random: request n (counted since the faults were set) is picked when
 ceil(n*fail_rate) > ceil((n-1)*fail_rate), so 1.0 picks all, 0.5 picks the 1st,
 3rd, 5th..., and max_faults > 0 stops after that many picks.
+
+token_max_age is checked apart, by farms.authentication once the JWT is valid
+(token_expired below): it refuses access tokens older than that many seconds.
 """
 import json
 import math
@@ -14,6 +17,7 @@ import struct
 import time
 from http import HTTPStatus
 
+from django.conf import settings
 from django.http import HttpResponse
 
 from . import runtime
@@ -37,6 +41,26 @@ def normalize(data: dict) -> dict:
 
 def is_active(faults: dict) -> bool:
     return bool(faults) and (faults.get("latency_ms", 0) > 0 or faults.get("fail_rate", 0) > 0)
+
+
+def token_expired(faults: dict, path: str, token) -> bool:
+    """Whether the token fault refuses this validated access token: token_max_age
+    is set, the path matches and the token was made longer ago than
+    token_max_age seconds.
+
+    When it was made is its exp minus ACCESS_TOKEN_LIFETIME, not its iat:
+    SimpleJWT sets exp from the moment an access token is made, but one made by
+    a refresh copies every other claim, iat included, from the refresh token
+    (rest_framework_simplejwt.tokens.RefreshToken.access_token), so its iat
+    says when the refresh token was issued."""
+    max_age = faults.get("token_max_age") if faults else None
+    if not max_age or not matches(faults, path):
+        return False
+    exp = token.get("exp")
+    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+        return True
+    made = exp - settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()
+    return time.time() - made > max_age
 
 
 def matches(faults: dict, path: str) -> bool:
