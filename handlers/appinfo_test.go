@@ -19,7 +19,7 @@ func samplePaths(p string) []string {
 	return []string{p}
 }
 
-// firstMatch applies AppAPI's route choice (appapi-protocol.md §6.3): the
+// firstMatch applies AppAPI's route choice (nextcloud/app_api lib/Controller/ExAppProxyController.php passesExAppProxyRoutesChecks): the
 // first route whose pattern matches the path and whose verbs include the
 // method decides. gen3 anchors at the start, case-insensitive, and tries
 // "/"+path then path; harp uses Python re.match (start-anchored,

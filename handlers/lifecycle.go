@@ -13,7 +13,9 @@ import (
 )
 
 // Lifecycle answers use AppAPI's own shapes, not the envelope
-// (contract.md §2), but keep the exact Content-Type and Cache-Control.
+// (nextcloud/app_api lib/Service/AppAPIService.php: heartbeatExApp reads
+// {"status":"ok"}, enableExApp {"error":""}), but keep the exact
+// Content-Type and Cache-Control.
 func lifecycleJSON(c *gin.Context, status int, body string) {
 	h := c.Writer.Header()
 	h.Set("Content-Type", "application/json")
@@ -36,7 +38,7 @@ func (s *Server) heartbeat(c *gin.Context) {
 // background and reports progress to Nextcloud.
 func (s *Server) init(c *gin.Context) {
 	if s.d.Lifecycle == nil {
-		// 501 makes AppAPI treat init as done (appapi-protocol.md §5.1).
+		// 501 makes AppAPI treat init as done (nextcloud/app_api lib/Service/AppAPIService.php dispatchExAppInitInternal).
 		lifecycleJSON(c, http.StatusNotImplemented, `{}`)
 		return
 	}

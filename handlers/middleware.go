@@ -46,7 +46,7 @@ func (s *Server) prologue(c *gin.Context) {
 
 // requireAppAPI records the matched route's name (for metrics and the log;
 // "" for lifecycle endpoints) and authenticates AppAPI's signature
-// (appapi-protocol.md §3). With needUser (admin routes), an empty Nextcloud
+// (nextcloud/app_api lib/Service/AppAPICommonService.php buildAppAPIAuthHeaders). With needUser (admin routes), an empty Nextcloud
 // user is rejected (401) and any other must be a Nextcloud administrator
 // (checkAdmin: 403, or 503 when Nextcloud cannot say). The reason goes to
 // the log; the client learns only that it failed.

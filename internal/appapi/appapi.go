@@ -17,7 +17,7 @@ import (
 	"unicode/utf8"
 )
 
-// Header names of the protocol (appapi-protocol.md §3–4). Go canonicalises
+// Header names of the protocol (nextcloud/app_api lib/Service/AppAPICommonService.php buildAppAPIAuthHeaders, AppAPIService.php validateExAppRequestToNC). Go canonicalises
 // header names, so lookups are case-insensitive.
 const (
 	HeaderAppID      = "EX-APP-ID"
@@ -121,7 +121,7 @@ func first(h http.Header, name string) string {
 	return ""
 }
 
-// Credentials sign requests to Nextcloud (appapi-protocol.md §4).
+// Credentials sign requests to Nextcloud (nextcloud/app_api lib/Service/AppAPIService.php validateExAppRequestToNC).
 type Credentials struct {
 	AppID, AppVersion, AAVersion, Secret string
 }

@@ -1,5 +1,5 @@
 // Package appapisim is a stand-in for Nextcloud + AppAPI, the side an ExApp
-// talks to (appapi-protocol.md). It serves the PHP proxy, the HaRP /exapps/
+// talks to (nextcloud/app_api and nc_py_api as of AppAPI 32–35). It serves the PHP proxy, the HaRP /exapps/
 // path, AppAPI's OCS endpoints, the lifecycle (register/enable/disable/
 // unregister), occ command execution and a Nextcloud-looking top-menu page,
 // plus a /sim/ control API for tests and humans. It is an independent
@@ -17,7 +17,7 @@ import (
 )
 
 // RouteMode selects which generation of the PHP proxy's route matching
-// (appapi-protocol.md §6.3) the simulator plays.
+// (nextcloud/app_api lib/Controller/ExAppProxyController.php) the simulator plays.
 type RouteMode string
 
 const (

@@ -18,7 +18,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 // AppView is GET /sim/app: the parsed info.xml and the environment AppAPI
-// would give the ExApp container (appapi-protocol.md §2).
+// would give the ExApp container (nextcloud/app_api lib/DeployActions/DockerActions.php buildDeployEnvs).
 type AppView struct {
 	*AppInfo
 	RouteMode RouteMode         `json:"route_mode"`

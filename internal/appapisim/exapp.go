@@ -59,7 +59,7 @@ func (c *exAppClient) target(path, rawQuery string) string {
 	return u.String()
 }
 
-// signer builds AppAPI's auth headers (appapi-protocol.md §3).
+// signer builds AppAPI's auth headers (nextcloud/app_api lib/Service/AppAPICommonService.php buildAppAPIAuthHeaders).
 type signer struct {
 	appID     string
 	secret    string

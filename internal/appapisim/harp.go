@@ -11,7 +11,7 @@ import (
 )
 
 // handleHarp plays HaRP's /exapps/<appid>/<path> frontend
-// (appapi-protocol.md §7.2): any method, WebSocket upgrades, streaming.
+// (nextcloud/HaRP haproxy_agent.py): any method, WebSocket upgrades, streaming.
 func (s *Server) handleHarp(w http.ResponseWriter, r *http.Request) {
 	ip := clientIP(r)
 	if s.bans.banned(ip) {

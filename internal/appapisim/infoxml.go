@@ -17,7 +17,7 @@ const (
 	AccessAdmin  = 2
 )
 
-// AppInfo is the part of info.xml AppAPI reads (appapi-protocol.md §6.1).
+// AppInfo is the part of info.xml AppAPI reads (nextcloud/app_api lib/Service/ExAppService.php getAppInfo).
 type AppInfo struct {
 	ID      string   `json:"id"`
 	Name    string   `json:"name"`

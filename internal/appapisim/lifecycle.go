@@ -29,7 +29,7 @@ func (s *Server) result(code int, out string) LifecycleResult {
 }
 
 // Register plays `occ app_api:app:register <appid> --wait-finish` for a
-// manual-install daemon (appapi-protocol.md §5.3). Unless faithfulWait, it
+// manual-install daemon (nextcloud/app_api lib/Command/ExApp/Register.php). Unless faithfulWait, it
 // also waits for the enable triggered by progress 100 to finish (real occ
 // returns as soon as init=100 is stored, a moment before /enabled ends).
 func (s *Server) Register(ctx context.Context, faithfulWait bool) LifecycleResult {

@@ -28,7 +28,7 @@ func symfonyError(msg string) string {
 }
 
 // RunOcc plays `occ <argv...>`: ExApp commands of an enabled app
-// (appapi-protocol.md §8.2) plus a few app_api:app:* built-ins.
+// (nextcloud/app_api lib/Service/ExAppOccService.php) plus a few app_api:app:* built-ins.
 func (s *Server) RunOcc(ctx context.Context, argv []string) OccResult {
 	var tokens []string
 	for _, t := range argv {

@@ -88,7 +88,7 @@ func (s *Server) handleOCS(w http.ResponseWriter, r *http.Request) {
 	s.calls.add(call)
 }
 
-// authenticateExApp is AAS::validateExAppRequestToNC (appapi-protocol.md §4).
+// authenticateExApp is AAS::validateExAppRequestToNC (nextcloud/app_api lib/Service/AppAPIService.php validateExAppRequestToNC).
 func (s *Server) authenticateExApp(q *ocsReq) bool {
 	r := q.r
 	ip := clientIP(r)

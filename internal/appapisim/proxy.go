@@ -42,7 +42,7 @@ func splitProxyPath(escaped string) (appID, other string, ok bool) {
 	return id, o, true
 }
 
-// handlePHPProxy plays ExAppProxyController (appapi-protocol.md §7.1).
+// handlePHPProxy plays ExAppProxyController (nextcloud/app_api lib/Controller/ExAppProxyController.php).
 func (s *Server) handlePHPProxy(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete:

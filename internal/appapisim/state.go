@@ -21,7 +21,7 @@ type InitStatus struct {
 	InitStartTime int64  `json:"init_start_time,omitempty"`
 }
 
-// OccCommand is a registered occ command (appapi-protocol.md §8.2).
+// OccCommand is a registered occ command (nextcloud/app_api lib/Service/ExAppOccService.php).
 type OccCommand struct {
 	Name           string        `json:"name"`
 	Description    string        `json:"description"`

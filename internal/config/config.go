@@ -39,7 +39,7 @@ type Config struct {
 	sources map[string]Source
 }
 
-// App holds the variables AppAPI passes to the ExApp (appapi-protocol.md §2).
+// App holds the variables AppAPI passes to the ExApp (nextcloud/app_api lib/DeployActions/DockerActions.php buildDeployEnvs).
 type App struct {
 	ID                string // APP_ID
 	Secret            string // APP_SECRET; shared with AppAPI, compare with crypto/subtle

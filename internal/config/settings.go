@@ -68,7 +68,7 @@ func ours(key, dflt string, b binding, desc string) spec {
 // each call so that no package-level state exists.
 func specTable() []spec {
 	return []spec{
-		// AppAPI's variables, under AppAPI's names (appapi-protocol.md §2).
+		// AppAPI's variables, under AppAPI's names (nextcloud/app_api lib/DeployActions/DockerActions.php buildDeployEnvs).
 		def("app.id", "APP_ID", "weather_apis",
 			str(func(c *Config) *string { return &c.App.ID }, checkAppID),
 			"ExApp id registered in Nextcloud."),

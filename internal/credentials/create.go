@@ -13,7 +13,7 @@ import (
 	"github.com/weather-apis/weather_apis/internal/envelope"
 )
 
-// CreateRequest is the body of POST /api/v1/admin/credentials (contract.md §2).
+// CreateRequest is the body of POST /api/v1/admin/credentials (README.md "Integrations").
 type CreateRequest struct {
 	Name       string   `json:"name"`
 	Type       Type     `json:"type"`

@@ -58,7 +58,7 @@ func (c *Credential) Status(now time.Time) string {
 	return "active"
 }
 
-// View is the JSON form of a credential (contract.md §2). Secret is set only
+// View is the JSON form of a credential (README.md "Integrations"). Secret is set only
 // in the answer to Create and Rotate.
 type View struct {
 	ID         string     `json:"id"`

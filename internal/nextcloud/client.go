@@ -1,5 +1,5 @@
 // Package nextcloud is the ExApp→Nextcloud client: signed OCS v1 calls to
-// AppAPI's endpoints (appapi-protocol.md §4 and §8) with bounded retries on
+// AppAPI's endpoints (nextcloud/app_api appinfo/routes.php, the ocs block; nc_py_api's session adapter) with bounded retries on
 // transient failures.
 package nextcloud
 

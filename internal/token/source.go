@@ -1,7 +1,7 @@
 // Package token shares ONE DRF SimpleJWT pair between every worker and
 // replica of weather_apis through Redis.
 //
-// Protocol (anchors.md §2.5):
+// Protocol (README.md "Request flow": one shared JWT in Redis):
 //
 //   - The pair lives in one Redis hash {prefix:token} (access, refresh,
 //     access_exp, refresh_exp, fence, obtained_at) whose TTL is the refresh
