@@ -1,6 +1,7 @@
 // Package appinfo embeds and parses info.xml, the ExApp manifest AppAPI
-// reads at registration. The binary, the tests and the OpenAPI generator
-// read the same bytes.
+// reads at registration. handlers' tests use it to check the router against
+// the routes AppAPI registers from it; the binary does not read it (AppAPI
+// does), and the simulator parses the file itself (internal/appapisim).
 package appinfo
 
 import (
@@ -13,9 +14,6 @@ import (
 
 //go:embed info.xml
 var raw []byte
-
-// Raw returns the embedded info.xml.
-func Raw() []byte { return raw }
 
 // Info is the part of info.xml AppAPI uses.
 type Info struct {

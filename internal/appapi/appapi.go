@@ -5,7 +5,6 @@
 package appapi
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -185,15 +184,3 @@ func canonical(name string) string {
 	return http.CanonicalHeaderKey(name)
 }
 
-type ctxKey struct{}
-
-// WithIdentity returns ctx carrying id.
-func WithIdentity(ctx context.Context, id Identity) context.Context {
-	return context.WithValue(ctx, ctxKey{}, id)
-}
-
-// IdentityFrom returns the Identity stored by WithIdentity, if any.
-func IdentityFrom(ctx context.Context) (Identity, bool) {
-	id, ok := ctx.Value(ctxKey{}).(Identity)
-	return id, ok
-}
