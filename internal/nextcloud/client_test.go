@@ -3,6 +3,7 @@ package nextcloud_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -164,5 +165,47 @@ func TestLogHandlerShipsWarnings(t *testing.T) {
 	}
 	if shipped[1]["level"] != float64(nextcloud.LevelError) {
 		t.Errorf("second shipped level = %v; want error", shipped[1]["level"])
+	}
+}
+
+// TestLogHandlerSaysWhatItDropped: records logged faster than Nextcloud
+// takes them are dropped beyond the queue (logging never blocks), and
+// nextcloud.log is then told how many were not sent.
+func TestLogHandlerSaysWhatItDropped(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var shipped []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release // Nextcloud is slow: the queue fills
+		var m map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		shipped = append(shipped, m["message"].(string))
+		mu.Unlock()
+		ocs(w, 200, 100, nil)
+	}))
+	defer srv.Close()
+	h := nextcloud.NewLogHandler(slog.NewTextHandler(io.Discard, nil), newClient(t, srv.URL), slog.LevelWarn)
+	log := slog.New(h)
+	for i := range 400 { // more than the queue holds
+		log.Warn("busy", "i", i)
+	}
+	close(release)
+	h.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	var busy, said int
+	for _, m := range shipped {
+		switch {
+		case strings.HasPrefix(m, "busy"):
+			busy++
+		case strings.Contains(m, "log records were not sent to nextcloud.log"):
+			var n int
+			_, _ = fmt.Sscanf(m, "%d", &n)
+			said += n
+		}
+	}
+	if busy+said != 400 || said == 0 {
+		t.Fatalf("shipped %d of 400 records and said %d were dropped; want the two to add up, with some dropped", busy, said)
 	}
 }

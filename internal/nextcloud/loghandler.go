@@ -12,8 +12,9 @@ import (
 // LogHandler is a slog.Handler that also ships records at or above Min to
 // nextcloud.log, so an admin sees weather_apis' warnings and errors in
 // Nextcloud's own log. Shipping is asynchronous through a bounded queue:
-// logging never blocks a request, records are dropped (and counted) when the
-// queue is full, and a failed shipment is reported only to the local handler.
+// logging never blocks a request, records are dropped when the queue is full
+// (and their number is shipped once it drains), and a failed shipment is
+// reported only to the local handler.
 type LogHandler struct {
 	next  slog.Handler
 	min   slog.Level
@@ -53,18 +54,23 @@ func (h *LogHandler) Close() {
 	}
 }
 
-// Dropped is the number of records not shipped because the queue was full.
-func (h *LogHandler) Dropped() int {
-	h.state.mu.Lock()
-	defer h.state.mu.Unlock()
-	return h.state.dropped
-}
-
 func (s *shipState) run() {
 	defer close(s.done)
 	for r := range s.queue {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		err := s.client.Log(ctx, r.level, r.msg)
+		if err == nil {
+			// Records dropped while the queue was full are said, once the
+			// queue drains, so nextcloud.log does not look complete when
+			// it is not.
+			s.mu.Lock()
+			n := s.dropped
+			s.dropped = 0
+			s.mu.Unlock()
+			if n > 0 {
+				err = s.client.Log(ctx, LevelWarn, fmt.Sprintf("%d log records were not sent to nextcloud.log (the queue was full); the ExApp's own log has them", n))
+			}
+		}
 		cancel()
 		if err != nil {
 			rec := slog.NewRecord(time.Now(), slog.LevelDebug, "cannot ship a log record to Nextcloud", 0)
