@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -143,7 +144,12 @@ func New(d Deps) (*Server, error) {
 // Handler returns the complete handler: the timeout guard around the router.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
 
+// releaseMode turns off gin's debug output (route dumps, warnings) once:
+// gin's mode is process-wide.
+var releaseMode sync.Once
+
 func (s *Server) buildEngine() (*gin.Engine, error) {
+	releaseMode.Do(func() { gin.SetMode(gin.ReleaseMode) })
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false

@@ -16,7 +16,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/weather-apis/weather_apis/handlers"
@@ -79,7 +78,6 @@ func (m *Main) logger() *slog.Logger {
 // down gracefully (in-flight requests get up to 10 s).
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.cfg
-	gin.SetMode(gin.ReleaseMode)
 	local := m.logger()
 	creds := appapi.Credentials{AppID: cfg.App.ID, AppVersion: cfg.App.Version, AAVersion: cfg.AppAPI.Version, Secret: cfg.App.Secret}
 	nc, err := nextcloud.New(nextcloud.Options{BaseURL: cfg.Nextcloud.URL, Creds: creds, Logger: local})
