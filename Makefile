@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PY := /usr/bin/python3
 export GOTOOLCHAIN := local
 
-.PHONY: js js-test js-e2e help deps build test test-go test-drf fuzz-short fuzz chaos bench demo vet clean smoke-container check-deploy image
+.PHONY: js js-test js-e2e help deps build test test-go test-race test-drf fuzz-short fuzz chaos bench demo vet clean smoke-container check-deploy image
 
 help: ## show this help
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -22,11 +22,18 @@ build: ## build bin/weather_apis and bin/appapi-sim
 vet: ## go vet
 	$(GO) vet ./...
 
-test: deps vet js-test test-go test-drf fuzz-short js-e2e smoke-container check-deploy ## install what is needed and run every test
+test: deps vet js-test test-go test-race test-drf fuzz-short js-e2e smoke-container check-deploy ## install what is needed and run every test
 	@echo "make test: all suites passed"
 
 test-go: build js ## Go tests (real redis-server, real DRF demo, real processes)
 	$(GO) test -count=1 -timeout 15m ./...
+
+# The packages whose code runs concurrently (locks, singleflight, Pub/Sub,
+# watchdogs), under the race detector (needs cgo: gcc).
+RACE_PACKAGES := ./internal/cache ./internal/coalesce ./internal/token ./internal/breaker ./internal/credentials ./handlers
+
+test-race: ## the concurrent packages' tests under the race detector
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 10m $(RACE_PACKAGES)
 
 test-drf: ## the DRF demo's own Django tests
 	cd deploy/drf && $(PY) manage.py test --noinput -v 1

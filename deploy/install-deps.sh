@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # install-deps.sh GROUP... installs the Debian packages a make target needs,
-# only those missing. Groups: test (redis-server, redis-tools, Django/DRF/
+# only those missing. Groups: test (gcc and libc6-dev for go test -race, redis-server, redis-tools, Django/DRF/
 # SimpleJWT, uritemplate for DRF's OpenAPI generator, gunicorn), bench (nginx,
 # varnish, wrk), browser (chromium), container (buildah, podman, runc, skopeo,
 # docker-compose, python3-yaml). Needs root (CI and the dev machines run as
 # root).
 set -euo pipefail
 declare -A PKGGROUPS=(
-  [test]="redis-server redis-tools python3-django python3-djangorestframework python3-djangorestframework-simplejwt python3-uritemplate gunicorn"
+  [test]="gcc libc6-dev redis-server redis-tools python3-django python3-djangorestframework python3-djangorestframework-simplejwt python3-uritemplate gunicorn"
   [bench]="nginx varnish wrk"
   [browser]="chromium"
   [container]="buildah podman runc skopeo docker-compose python3-yaml"

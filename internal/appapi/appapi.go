@@ -183,4 +183,3 @@ func canonical(name string) string {
 	}
 	return http.CanonicalHeaderKey(name)
 }
-

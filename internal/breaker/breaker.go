@@ -80,10 +80,10 @@ type Options struct {
 	Threshold int
 	Window    time.Duration // default 10s
 	// Cooldown is how long the first open lasts before a probe (default
-	// 2s). Each failed probe doubles it, up to MaxCooldown; a good probe
-	// resets it. Probes come 2 s and 6 s after the open: an outage of about
-	// 5 s ends before the second, so reads come back about 1 s (the time the
-	// open took) after the upstream.
+	// 1.5s). Each failed probe doubles it, up to MaxCooldown; a good probe
+	// resets it. Probes come 1.5 s and 4.5 s after the open, which itself
+	// takes 0.7–2 s of failing calls and a failing confirmation: an outage
+	// of about 5 s ends shortly before the second probe.
 	Cooldown time.Duration
 	// MaxCooldown caps the doubled cooldown (default 30s; raised to Cooldown
 	// when smaller, which disables doubling).
@@ -156,7 +156,7 @@ func New(opts Options) (*Breaker, error) {
 		}
 	}
 	def(&opts.Window, 10*time.Second)
-	def(&opts.Cooldown, 2*time.Second)
+	def(&opts.Cooldown, 1500*time.Millisecond)
 	def(&opts.MaxCooldown, 30*time.Second)
 	opts.MaxCooldown = max(opts.MaxCooldown, opts.Cooldown)
 	def(&opts.ProbeTimeout, 15*time.Second)

@@ -145,7 +145,7 @@ func specTable() []spec {
 			"How long a write whose outcome is unknown may still land upstream; nothing it changes is cached meanwhile."),
 		ours("upstream.breaker_max_cooldown", "30s",
 			duration(func(c *Config) *time.Duration { return &c.Upstream.BreakerMaxCooldown }, true),
-			"Longest time the circuit breaker stays open: the first open lasts 2 s, each failed probe doubles it up to this."),
+			"Longest time the circuit breaker stays open: the first open lasts 1.5 s, each failed probe doubles it up to this."),
 
 		// Redis.
 		showWith(redactURL, ours("redis.url", "",

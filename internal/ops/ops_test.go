@@ -83,7 +83,7 @@ func TestDoctorNamesTheWrongLayer(t *testing.T) {
 	// The upstream row shows the breaker's state, cooldown and events.
 	d, _ := w.ops.Diagnose(ctx)
 	up := findLayer(t, d.(ops.Diagnosis), "upstream")
-	for k, want := range map[string]any{"breaker": "closed", "breaker_cooldown_ms": int64(2000), "breaker_opens": int64(0),
+	for k, want := range map[string]any{"breaker": "closed", "breaker_cooldown_ms": int64(1500), "breaker_opens": int64(0),
 		"breaker_reopens": int64(0), "breaker_rejected_opens": int64(0), "breaker_failures": 0} {
 		if got := up.Evidence[k]; got != want {
 			t.Errorf("upstream evidence %s = %#v; want %#v", k, got, want)

@@ -78,10 +78,6 @@ type Request struct {
 	Body           []byte // JSON; sent with Content-Type: application/json
 	IdempotencyKey string // sent as Idempotency-Key; makes POST/PATCH retryable
 	RequestID      string // forwarded as X-Request-Id
-	// NoRetry sends one attempt (plus the replay after a 401): for a
-	// question whose answer must come fast, such as the breaker's
-	// confirmation that DRF itself fails.
-	NoRetry bool
 }
 
 // Response is a successful (2xx) DRF answer.

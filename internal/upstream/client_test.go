@@ -49,19 +49,6 @@ func TestRetriesOnlyListedStatuses(t *testing.T) {
 	}
 }
 
-// TestNoRetrySendsOneAttempt: Request.NoRetry (the breaker's
-// confirmation) is answered after one attempt even for a retryable 503.
-func TestNoRetrySendsOneAttempt(t *testing.T) {
-	d := newDRF(t, answer(503, `{"detail":"down"}`))
-	c, _, _ := newClient(t, d.URL, nil)
-	if _, err := c.Do(testCtx(t), upstream.Request{Method: "GET", Path: "/api/v1/farms/", NoRetry: true}); err == nil {
-		t.Fatal("a 503 was not an error")
-	}
-	if d.hits() != 1 {
-		t.Errorf("upstream hits = %d; want 1", d.hits())
-	}
-}
-
 func TestRetryThenSuccess(t *testing.T) {
 	d := newDRF(t, answer(503, "busy"), answer(502, ""), answer(200, `{"ok":true}`, "X-Schema-Version", "7"))
 	c, _, _ := newClient(t, d.URL, nil)

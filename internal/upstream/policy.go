@@ -38,9 +38,6 @@ type call struct {
 // retryableMethod: GET, HEAD, PUT, DELETE always; POST and PATCH only with an
 // Idempotency-Key.
 func retryableMethod(r Request) bool {
-	if r.NoRetry {
-		return false
-	}
 	switch strings.ToUpper(r.Method) {
 	case "", http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
 		return true
