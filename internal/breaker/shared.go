@@ -155,12 +155,7 @@ func (b *Breaker) probeDone(owner string, failure bool) {
 
 // close closes the circuit; false when Redis did not take it.
 func (b *Breaker) close(why string) bool {
-	c, cancel := b.rctx(context.Background())
-	defer cancel()
-	err := closeScript.Run(c, b.opts.Redis,
-		[]string{b.keys.open, b.keys.tripped, b.keys.probe, b.keys.fail, b.keys.cooldown, b.keys.confirm, b.keys.closedAt},
-		time.Now().UnixMilli()).Err()
-	if err != nil && !errors.Is(err, redis.Nil) {
+	if _, err := b.runClose(""); err != nil {
 		b.markDown(err)
 		return false
 	}
@@ -176,18 +171,27 @@ func (b *Breaker) close(why string) bool {
 func (b *Breaker) closeLate(owner string) {
 	for deadline := time.Now().Add(b.opts.ProbeTimeout); time.Now().Before(deadline); {
 		time.Sleep(b.opts.RedisRetry)
-		c, cancel := b.rctx(context.Background())
-		n, err := closeProbeScript.Run(c, b.opts.Redis,
-			[]string{b.keys.open, b.keys.tripped, b.keys.probe, b.keys.fail, b.keys.cooldown, b.keys.confirm, b.keys.closedAt},
-			time.Now().UnixMilli(), owner).Int()
-		cancel()
+		closed, err := b.runClose(owner)
 		if err == nil {
-			if n == 1 {
+			if closed {
 				b.log.Info("breaker closed", "breaker", b.opts.Name, "reason", "probe succeeded (applied once Redis answered again)")
 			}
 			return
 		}
 	}
+}
+
+// runClose runs closeScript (owner "": unconditionally).
+func (b *Breaker) runClose(owner string) (closed bool, err error) {
+	c, cancel := b.rctx(context.Background())
+	defer cancel()
+	n, err := closeScript.Run(c, b.opts.Redis,
+		[]string{b.keys.open, b.keys.tripped, b.keys.probe, b.keys.fail, b.keys.cooldown, b.keys.confirm, b.keys.closedAt},
+		time.Now().UnixMilli(), owner).Int()
+	if errors.Is(err, redis.Nil) {
+		err = nil
+	}
+	return n == 1, err
 }
 
 func (b *Breaker) reopen(owner string) {
@@ -327,17 +331,12 @@ redis.call('SET', KEYS[4], nxt, 'PX', ttl)
 redis.call('DEL', KEYS[3])
 return nxt`)
 
-// closeProbeScript: closeScript, only while ARGV[2] holds the probe slot and
-// the circuit is not open again. Returns 1 when it closed the circuit.
-var closeProbeScript = redis.NewScript(`
-if redis.call('GET', KEYS[3]) ~= ARGV[2] or redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
-redis.call('SET', KEYS[7], ARGV[1])
-return 1`)
-
 // closeScript: KEYS open, tripped, probe, fail, cooldown, confirm,
-// closed_at. ARGV now ms.
+// closed_at. ARGV now ms, owner. With an owner (closeLate) it closes only
+// while that probe still holds the slot and the circuit is not open again.
+// Returns 1 when it closed the circuit.
 var closeScript = redis.NewScript(`
+if ARGV[2] ~= '' and (redis.call('GET', KEYS[3]) ~= ARGV[2] or redis.call('EXISTS', KEYS[1]) == 1) then return 0 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 redis.call('SET', KEYS[7], ARGV[1])
 return 1`)
