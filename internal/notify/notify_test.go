@@ -385,3 +385,25 @@ func TestReplicasAgreeThroughNextcloudWithoutRedis(t *testing.T) {
 	}
 	want(t, n, "Redis is unreachable")
 }
+
+// TestFailedSendWithoutRedisIsRetried: a notification decided without Redis
+// (recorded in the mirror first) that cannot be sent is taken back from the
+// mirror too, so the next observation, on any replica, sends it.
+func TestFailedSendWithoutRedisIsRetried(t *testing.T) {
+	r := testenv.StartRedis(t)
+	w, n := newWorld(), &nc{}
+	a, b := replica(t, w, n, redisFor(t, r), time.Minute, 1), replica(t, w, n, redisFor(t, r), time.Minute, 1)
+	tick(a, b)
+	r.Stop(t)
+	w.set(ops.LayerRedis, ops.StateDown, "Redis does not answer PING.")
+	n.mu.Lock()
+	n.fail = true
+	n.mu.Unlock()
+	a.Tick(context.Background())
+	want(t, n)
+	n.mu.Lock()
+	n.fail = false
+	n.mu.Unlock()
+	b.Tick(context.Background())
+	want(t, n, "Redis is unreachable")
+}

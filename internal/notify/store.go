@@ -284,11 +284,18 @@ func (s *store) sync(ctx context.Context, signal string) error {
 func (s *store) release(ctx context.Context, signal, tok string, prevSent string, prevAt time.Time) {
 	s.mu.Lock()
 	r := s.rec(signal)
-	if r.tok == tok {
+	mine := r.tok == tok
+	if mine {
 		r.sent, r.at, r.tok = prevSent, prevAt, ""
 	}
 	shared := s.shared
 	s.mu.Unlock()
+	if mine && !shared {
+		// decided without Redis: claim recorded it in the mirror before
+		// sending; take that back too, or every replica would adopt an
+		// announcement nobody received
+		s.mirror(ctx, signal, prevSent, prevAt)
+	}
 	if s.rdb != nil && shared {
 		ctx, cancel := context.WithTimeout(ctx, time.Second)
 		defer cancel()
