@@ -5,84 +5,64 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/weather-apis/weather_apis/internal/credentials"
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/request"
 )
-
-func unavailable(what string) error {
-	return envelope.Errorf(envelope.CodeNotImplemented, "%s is not available in this process.", what)
-}
 
 // cacheStats handles "GET /api/v1/admin/cache".
 func (s *Server) cacheStats() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if s.d.CacheAdm == nil {
-			s.fail(c, unavailable("The cache"))
-			return
-		}
 		v, err := s.d.CacheAdm.Stats(c.Request.Context())
-		s.okOrFail(c, v, err)
+		okOrFail(s, c, v, err)
 	}
 }
 
 // cacheFlush handles "DELETE /api/v1/admin/cache[?route=NAME]".
 func (s *Server) cacheFlush() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if s.d.CacheAdm == nil {
-			s.fail(c, unavailable("The cache"))
-			return
-		}
 		v, err := s.d.CacheAdm.Flush(c.Request.Context(), c.Query("route"))
-		s.okOrFail(c, v, err)
+		okOrFail(s, c, v, err)
 	}
 }
 
 // cacheVerify handles "POST /api/v1/admin/cache/verify".
 func (s *Server) cacheVerify() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if s.d.CacheAdm == nil {
-			s.fail(c, unavailable("The cache"))
-			return
-		}
 		v, err := s.d.CacheAdm.Verify(c.Request.Context())
-		s.okOrFail(c, v, err)
+		okOrFail(s, c, v, err)
 	}
 }
 
 // diagnostics handles "GET /api/v1/admin/diagnostics".
 func (s *Server) diagnostics() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if s.d.Diag == nil {
-			s.fail(c, unavailable("Diagnostics"))
-			return
-		}
-		v, err := s.d.Diag.Diagnose(c.Request.Context())
-		s.okOrFail(c, v, err)
+		s.ok(c, http.StatusOK, s.d.Diag.Diagnose(c.Request.Context()))
 	}
 }
 
 func (s *Server) credentialList() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if s.d.Creds == nil {
-			s.fail(c, unavailable("Credential management"))
-			return
-		}
 		v, err := s.d.Creds.List(c.Request.Context())
-		s.okOrFail(c, v, err)
+		okOrFail(s, c, v, err)
 	}
 }
 
 func (s *Server) credentialCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if s.d.Creds == nil {
-			s.fail(c, unavailable("Credential management"))
-			return
-		}
 		body, err := s.readBody(c)
 		if err != nil {
 			s.fail(c, err)
 			return
 		}
-		v, err := s.d.Creds.Create(c.Request.Context(), identity(c.Request.Context()).UserID, body)
+		req, err := credentials.DecodeCreate(body)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		id, _ := request.IdentityFrom(c.Request.Context())
+		req.CreatedBy = id.UserID
+		v, err := s.d.Creds.Create(c.Request.Context(), req)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -93,16 +73,13 @@ func (s *Server) credentialCreate() gin.HandlerFunc {
 
 func (s *Server) credentialRevoke() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if s.d.Creds == nil {
-			s.fail(c, unavailable("Credential management"))
-			return
-		}
 		v, err := s.d.Creds.Revoke(c.Request.Context(), c.Param("id"))
-		s.okOrFail(c, v, err)
+		okOrFail(s, c, v, err)
 	}
 }
 
-func (s *Server) okOrFail(c *gin.Context, v any, err error) {
+// okOrFail renders v, or err when it is not nil.
+func okOrFail[T any](s *Server, c *gin.Context, v T, err error) {
 	if err != nil {
 		s.fail(c, err)
 		return

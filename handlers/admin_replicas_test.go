@@ -13,6 +13,7 @@ import (
 	"github.com/weather-apis/weather_apis/handlers"
 	"github.com/weather-apis/weather_apis/internal/appapi"
 	"github.com/weather-apis/weather_apis/internal/appapisim"
+	"github.com/weather-apis/weather_apis/internal/exapp"
 	"github.com/weather-apis/weather_apis/internal/nextcloud"
 	"github.com/weather-apis/weather_apis/internal/testenv"
 )
@@ -43,8 +44,11 @@ func TestAdminRemovalReachesEveryReplica(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := handlers.New(handlers.Deps{AppID: testAppID, AppVersion: testVersion, Verifier: appapi.NewVerifier(testAppID, secret),
-			Admins: nextcloud.NewAdmins(nc, nextcloud.AdminsOptions{Redis: rdb, KeyPrefix: testAppID, TTL: ttl})})
+		d := fakeDeps()
+		d.Verifier = appapi.NewVerifier(testAppID, secret)
+		d.Admins = nextcloud.NewAdmins(nc, nextcloud.AdminsOptions{Redis: rdb, KeyPrefix: testAppID, TTL: ttl})
+		d.Lifecycle = exapp.New(exapp.Options{NC: nc, DisplayName: "weather_apis", AppVersion: testVersion})
+		s, err := handlers.New(d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +56,7 @@ func TestAdminRemovalReachesEveryReplica(t *testing.T) {
 		t.Cleanup(replicas[i].Close)
 	}
 	sim, err := appapisim.New(appapisim.Config{Listen: simLn.Addr().String(), InfoXML: "../appinfo/info.xml", AppSecret: secret,
-		ExAppURL: replicas[0].URL, HeartbeatInterval: 20 * time.Millisecond, HeartbeatAttempts: 50})
+		ExAppURL: replicas[0].URL, HeartbeatInterval: 20 * time.Millisecond, HeartbeatAttempts: 50, InitTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"strconv"
@@ -74,12 +73,17 @@ func mustEnvelopeOrRaw(t *testing.T, rec *httptest.ResponseRecorder) *envelope.W
 	return &w
 }
 
-func TestAdminRoutesFailClosedWithoutAChecker(t *testing.T) {
-	h := newServer(t, func(d *handlers.Deps) { d.Admins = nil })
-	rec := do(t, h, req{method: "GET", path: "/api/v1/admin/ping", user: admin})
-	w := mustEnvelope(t, rec)
-	if rec.Code != 503 || w.Error == nil || w.Error.Code != envelope.CodeNextcloudUnavailable {
-		t.Fatalf("admin route without a checker = %d %+v; want 503 NEXTCLOUD_UNAVAILABLE", rec.Code, w.Error)
+// TestNewRequiresEveryDependency: a server cannot be built with a missing
+// dependency, so no route has to guess what to answer without one.
+func TestNewRequiresEveryDependency(t *testing.T) {
+	_, err := handlers.New(handlers.Deps{AppID: testAppID, AppVersion: testVersion})
+	if err == nil {
+		t.Fatal("New without dependencies succeeded")
+	}
+	for _, name := range []string{"Admins", "Creds", "Integr", "Lifecycle", "Metrics", "Resources", "Verifier"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("New's error %q does not name %s", err, name)
+		}
 	}
 }
 
@@ -103,10 +107,6 @@ func TestOccAsAUserNeedsAnAdmin(t *testing.T) {
 		}
 	}
 }
-
-type fakeSetupChecks struct{ v any }
-
-func (f fakeSetupChecks) SetupChecks(context.Context) any { return f.v }
 
 // TestSetupChecksEndpoint: AppAPI's shape with a numeric Content-Length,
 // signed with an empty user.

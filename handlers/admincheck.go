@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/request"
 )
 
 // AdminChecker answers whether a Nextcloud user is an administrator, as
@@ -18,8 +19,7 @@ type AdminChecker interface {
 
 // checkAdmin refuses the request unless user is an administrator: 403
 // FORBIDDEN for anyone else, 503 NEXTCLOUD_UNAVAILABLE when Nextcloud
-// cannot say (and when no checker is configured: never a pass). It returns
-// true when the request may go on.
+// cannot say. It returns true when the request may go on.
 func (s *Server) checkAdmin(c *gin.Context, user string) bool {
 	err := s.adminError(c.Request.Context(), user)
 	if err == nil {
@@ -32,10 +32,6 @@ func (s *Server) checkAdmin(c *gin.Context, user string) bool {
 
 // adminError is checkAdmin's verdict as an error (nil: an administrator).
 func (s *Server) adminError(ctx context.Context, user string) *envelope.Error {
-	if s.d.Admins == nil {
-		s.d.Metrics.ObserveAuthFailure("admin_unchecked")
-		return envelope.New(envelope.CodeNextcloudUnavailable, "Administrator membership cannot be checked in this process.")
-	}
 	ok, err := s.d.Admins.IsAdmin(ctx, user)
 	switch {
 	case err != nil:
@@ -44,12 +40,18 @@ func (s *Server) adminError(ctx context.Context, user string) *envelope.Error {
 		if e.Code != envelope.CodeNextcloudUnavailable {
 			e = envelope.Wrap(envelope.CodeNextcloudUnavailable, "Nextcloud could not confirm that the user is an administrator. Try again in a moment.", err)
 		}
-		s.log.Warn("admin check failed; refused", "request_id", RequestIDFrom(ctx), "user", user, "err", errString(err))
+		s.log.Warn("admin check failed; refused", "request_id", request.IDFrom(ctx), "user", user, "err", errString(err))
 		return e
 	case !ok:
 		s.d.Metrics.ObserveAuthFailure("not_admin")
-		s.log.Info("admin route called by a user who is not a Nextcloud administrator", "request_id", RequestIDFrom(ctx), "user", user)
+		s.log.Info("admin route called by a user who is not a Nextcloud administrator", "request_id", request.IDFrom(ctx), "user", user)
 		return envelope.New(envelope.CodeForbidden, "This needs a Nextcloud administrator; the user is not in Nextcloud's admin group.")
 	}
 	return nil
+}
+
+// userOf is the Nextcloud user AppAPI signed the request for ("" for none).
+func userOf(c *gin.Context) string {
+	id, _ := request.IdentityFrom(c.Request.Context())
+	return id.UserID
 }

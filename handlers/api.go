@@ -10,7 +10,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/weather-apis/weather_apis/internal/cacheadmin"
+	"github.com/weather-apis/weather_apis/internal/credentials"
+	"github.com/weather-apis/weather_apis/internal/diagnostics"
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/request"
 	"github.com/weather-apis/weather_apis/internal/resources"
 )
 
@@ -30,29 +34,34 @@ type (
 	Answer = resources.Answer
 )
 
-// CacheAdmin is the cache's administration surface.
+// CacheAdmin is the cache's administration surface (*cacheadmin.Admin).
+// Errors are *envelope.Error (BAD_REQUEST for an unknown route,
+// STORE_UNAVAILABLE).
 type CacheAdmin interface {
-	Stats(ctx context.Context) (any, error)
-	Flush(ctx context.Context, route string) (any, error)
-	Verify(ctx context.Context) (any, error)
+	Stats(ctx context.Context) (cacheadmin.StatsReport, error)
+	Flush(ctx context.Context, route string) (cacheadmin.FlushReport, error)
+	Verify(ctx context.Context) (cacheadmin.VerifyReport, error)
 }
 
-// Diagnostician reports each layer's truth.
+// Diagnostician reports each layer's truth (*diagnostics.Doctor).
 type Diagnostician interface {
-	Diagnose(ctx context.Context) (any, error)
+	Diagnose(ctx context.Context) diagnostics.Diagnosis
 }
 
-// Credentials manages integration credentials.
+// Credentials manages integration credentials (*credentials.Store). Errors
+// are *envelope.Error (VALIDATION_FAILED, NOT_FOUND, STORE_UNAVAILABLE).
 type Credentials interface {
-	List(ctx context.Context) (any, error)
-	Create(ctx context.Context, createdBy string, body []byte) (any, error)
-	Revoke(ctx context.Context, id string) (any, error)
+	List(ctx context.Context) ([]credentials.View, error)
+	Create(ctx context.Context, req credentials.CreateRequest) (credentials.View, error)
+	Revoke(ctx context.Context, id string) (credentials.View, error)
 }
 
 // IntegrationAuth authenticates an integration request for scope. It
-// returns an *envelope.Error: UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, or
-// UPSTREAM_UNAVAILABLE 503 when the credential store (Redis) cannot answer
-// for a credential it has not seen in the last second (fail closed).
+// returns an *envelope.Error carrying its own response headers
+// (WWW-Authenticate, Retry-After): UNAUTHENTICATED, FORBIDDEN,
+// RATE_LIMITED, or STORE_UNAVAILABLE 503 when the credential store (Redis)
+// cannot answer for a credential it has not seen in the last second (fail
+// closed).
 type IntegrationAuth interface {
 	Authenticate(r *http.Request, scope string) error
 }
@@ -82,7 +91,7 @@ func (s *Server) rawParams(c *gin.Context, id string) Params {
 		Query:          q,
 		Revalidate:     c.GetHeader("Cache-Control") == "no-cache" || c.GetHeader("Pragma") == "no-cache",
 		IdempotencyKey: c.GetHeader("Idempotency-Key"),
-		RequestID:      RequestIDFrom(c.Request.Context()),
+		RequestID:      request.IDFrom(c.Request.Context()),
 	}
 }
 
@@ -121,10 +130,6 @@ func (s *Server) read(r Route) gin.HandlerFunc {
 			s.fail(c, err)
 			return
 		}
-		if s.d.Resources == nil {
-			s.fail(c, envelope.New(envelope.CodeUpstreamUnavailable, "No upstream is configured."))
-			return
-		}
 		a, err := s.d.Resources.Read(c.Request.Context(), r.Name, p)
 		s.answer(c, a, err)
 	}
@@ -148,24 +153,14 @@ func (s *Server) writeRoute(r Route, withBody bool) gin.HandlerFunc {
 			}
 			body = b
 		}
-		if s.d.Resources == nil {
-			s.fail(c, envelope.New(envelope.CodeUpstreamUnavailable, "No upstream is configured."))
-			return
-		}
 		a, err := s.d.Resources.Write(c.Request.Context(), r.Name, p, body)
 		s.answer(c, a, err)
 	}
 }
 
-// requireIntegration enforces integration credentials. Without a
-// configured IntegrationAuth every request is refused: fail closed.
+// requireIntegration enforces integration credentials for r's scope.
 func (s *Server) requireIntegration(r Route) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Set("integration", true)
-		if s.d.Integr == nil {
-			s.fail(c, envelope.New(envelope.CodeUnauthenticated, "Integration credentials are required and none are configured."))
-			return
-		}
 		if err := s.d.Integr.Authenticate(c.Request, r.Scope); err != nil {
 			s.d.Metrics.ObserveAuthFailure("integration_" + strings.ToLower(string(envelope.CodeOf(err))))
 			s.fail(c, err)

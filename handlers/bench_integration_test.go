@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -30,13 +29,11 @@ func BenchmarkHitAuth(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	v, err := store.Create(context.Background(), "bench", []byte(`{"name":"bench","type":"api_key","scopes":["farms:state:read"]}`))
+	created, err := store.Create(context.Background(), credentials.CreateRequest{Name: "bench", Type: credentials.TypeAPIKey,
+		Scopes: []string{"farms:state:read"}, CreatedBy: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	raw, _ := json.Marshal(v)
-	var created struct{ Secret string }
-	_ = json.Unmarshal(raw, &created)
 	body := []byte(`{"farm":1,"ndvi":0.42,"observed_at":"2026-11-01T00:00:00Z","source":"bench","tiles":[]}`)
 	h := newServer(b, func(d *handlers.Deps) {
 		d.Integr = auth

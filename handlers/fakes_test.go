@@ -4,8 +4,12 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/weather-apis/weather_apis/handlers"
+	"github.com/weather-apis/weather_apis/internal/cacheadmin"
+	"github.com/weather-apis/weather_apis/internal/credentials"
+	"github.com/weather-apis/weather_apis/internal/diagnostics"
 	"github.com/weather-apis/weather_apis/internal/envelope"
 )
 
@@ -75,3 +79,78 @@ func (fakeAdmins) IsAdmin(ctx context.Context, user string) (bool, error) {
 	}
 	return user == "admin", nil
 }
+
+// fakeCacheAdmin answers empty reports.
+type fakeCacheAdmin struct{}
+
+var _ handlers.CacheAdmin = fakeCacheAdmin{}
+
+func (fakeCacheAdmin) Stats(context.Context) (cacheadmin.StatsReport, error) {
+	return cacheadmin.StatsReport{CachedRoutes: []string{"farm_list"}}, nil
+}
+
+func (fakeCacheAdmin) Flush(_ context.Context, route string) (cacheadmin.FlushReport, error) {
+	if route == "bogus" {
+		return cacheadmin.FlushReport{}, envelope.New(envelope.CodeBadRequest, "Unknown route \"bogus\".")
+	}
+	return cacheadmin.FlushReport{Flushed: "all"}, nil
+}
+
+func (fakeCacheAdmin) Verify(context.Context) (cacheadmin.VerifyReport, error) {
+	return cacheadmin.VerifyReport{}, envelope.New(envelope.CodeStoreUnavailable, "The cache could not be verified.")
+}
+
+// fakeDoctor says every layer is healthy.
+type fakeDoctor struct{}
+
+func (fakeDoctor) Diagnose(context.Context) diagnostics.Diagnosis {
+	return diagnostics.Diagnosis{Healthy: true, Verdict: "Every layer is healthy.", Layers: []diagnostics.Layer{}}
+}
+
+// fakeCreds keeps credentials in memory; "down" as an id makes the store
+// unavailable.
+type fakeCreds struct {
+	mu   sync.Mutex
+	list []credentials.View
+}
+
+var _ handlers.Credentials = (*fakeCreds)(nil)
+
+func (f *fakeCreds) List(context.Context) ([]credentials.View, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]credentials.View{}, f.list...), nil
+}
+
+func (f *fakeCreds) Create(_ context.Context, req credentials.CreateRequest) (credentials.View, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v := credentials.View{ID: "id" + string(rune('a'+len(f.list))), Name: req.Name, Type: req.Type, Scopes: req.Scopes, CreatedBy: req.CreatedBy}
+	f.list = append(f.list, v)
+	v.Secret = "wak_secret"
+	return v, nil
+}
+
+func (f *fakeCreds) Revoke(_ context.Context, id string) (credentials.View, error) {
+	if id == "down" {
+		return credentials.View{}, envelope.New(envelope.CodeStoreUnavailable, "The credential store (Redis) is unavailable.")
+	}
+	return credentials.View{}, envelope.Errorf(envelope.CodeNotFound, "No credential has the id %q.", id)
+}
+
+// refuseIntegrations refuses every integration request as a request
+// without credentials, with the challenge the real authenticator sends.
+var refuseIntegrations = &fakeIntegr{Fn: func(*http.Request, string) error {
+	return envelope.New(envelope.CodeUnauthenticated, "Send an API key or a bearer token.").
+		WithHeader("WWW-Authenticate", `Bearer realm="weather_apis"`)
+}}
+
+type fakeSetupChecks struct{ v any }
+
+func (f fakeSetupChecks) SetupChecks(context.Context) any { return f.v }
+
+// nopMetrics records nothing.
+type nopMetrics struct{}
+
+func (nopMetrics) ObserveRequest(string, string, int, string, time.Duration) {}
+func (nopMetrics) ObserveAuthFailure(string)                                 {}

@@ -1,24 +1,29 @@
-// Package handlers is weather_apis' HTTP surface: the gin router built from
-// the route table in routes.go, AppAPI lifecycle endpoints, occ command
-// handlers, and the envelope on every API answer. Handlers are thin: they
-// parse input, call a dependency declared here as a small interface, and
-// render through internal/envelope.
+// Package handlers is weather_apis' HTTP surface and the only package that
+// knows gin: the router built from the route table in routes.go, AppAPI's
+// lifecycle endpoints, the occ command endpoint, and the envelope on every
+// API answer. Handlers are thin: they parse input, call a dependency
+// declared here as a small interface with typed results, and render through
+// internal/envelope; an error brings its own status and headers. The
+// machinery below the router (request ids, deadlines, the guard that
+// answers for a handler that overruns) is internal/request's.
 package handlers
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/weather-apis/weather_apis/internal/appapi"
 	"github.com/weather-apis/weather_apis/internal/exapp"
+	"github.com/weather-apis/weather_apis/internal/request"
 )
 
 // Lifecycle runs the ExApp's side of AppAPI's lifecycle.
@@ -42,8 +47,8 @@ type OccRunner interface {
 // OccInput is AppAPI's execute-handler body.
 type OccInput = exapp.OccInput
 
-// Deps are the Server's dependencies. Zero-valued optional ones make their
-// routes answer a truthful error envelope instead of panicking.
+// Deps are the Server's dependencies; every one is required (New says which
+// are missing).
 type Deps struct {
 	AppID      string
 	AppVersion string
@@ -62,16 +67,15 @@ type Deps struct {
 	Creds     Credentials
 	Integr    IntegrationAuth
 	// Admins confirms that the user of an admin route or occ action is a
-	// Nextcloud administrator; nil refuses them all (fail closed).
+	// Nextcloud administrator.
 	Admins AdminChecker
-	// SetupChecks answers AppAPI's GET /setup_checks; nil answers {}.
+	// SetupChecks answers AppAPI's GET /setup_checks.
 	SetupChecks SetupChecker
-	// OpenAPI is the pre-rendered OpenAPI document (nil: 404 envelope).
+	// OpenAPI is the pre-rendered OpenAPI document.
 	OpenAPI []byte
 	// Static is the built admin UI (js/, css/, img/, l10n/ at its root).
 	Static fs.FS
-	// Metrics records answered requests and refused authentications; nil
-	// records nothing.
+	// Metrics records answered requests and refused authentications.
 	Metrics RequestObserver
 }
 
@@ -81,68 +85,57 @@ type RequestObserver interface {
 	ObserveAuthFailure(reason string)
 }
 
-type nopObserver struct{}
-
-func (nopObserver) ObserveRequest(string, string, int, string, time.Duration) {}
-func (nopObserver) ObserveAuthFailure(string)                                 {}
-
 // Server is the http.Handler of weather_apis.
 type Server struct {
 	d      Deps
 	log    *slog.Logger
-	engine *gin.Engine
 	routes []Route
-	// lastSigned is the Unix nanosecond time of the last request that passed
-	// AppAPI verification (diagnostics evidence).
-	lastSigned atomic.Int64
-	ids        *idGen
-	watch      *watchdog
 	// fixedRoutes are the AppAPI endpoints outside the route table (only
 	// Method and Path set), for Allow.
 	fixedRoutes []Route
+	handler     http.Handler
 }
 
-// LastSigned returns when a request last passed AppAPI verification (zero
-// if none has).
-func (s *Server) LastSigned() time.Time {
-	if n := s.lastSigned.Load(); n != 0 {
-		return time.Unix(0, n)
-	}
-	return time.Time{}
-}
-
-// New builds the Server. It fails when a required dependency is missing.
+// New builds the Server. It fails, naming them, when required dependencies
+// are missing.
 func New(d Deps) (*Server, error) {
-	if d.Verifier == nil {
-		return nil, errors.New("handlers: Verifier is required")
+	if err := d.check(); err != nil {
+		return nil, err
 	}
-	if d.AppID == "" || d.AppVersion == "" {
-		return nil, errors.New("handlers: AppID and AppVersion are required")
-	}
-	if d.Logger == nil {
-		d.Logger = slog.New(slog.DiscardHandler)
-	}
-	if d.RequestTimeout <= 0 {
-		d.RequestTimeout = 30 * time.Second
-	}
-	if d.Metrics == nil {
-		d.Metrics = nopObserver{}
-	}
-	if d.MaxBodyBytes <= 0 {
-		d.MaxBodyBytes = 1 << 20
-	}
-	s := &Server{d: d, log: d.Logger, routes: Routes(), ids: newIDGen()}
-	s.watch = newWatchdog(func(g *guardWriter) { g.expire(s) })
+	s := &Server{d: d, log: d.Logger, routes: Routes()}
 	engine, err := s.buildEngine()
 	if err != nil {
 		return nil, err
 	}
-	s.engine = engine
+	s.handler = request.NewGuard(engine, request.Options{AppVersion: d.AppVersion, Logger: d.Logger,
+		Timeout: s.timeoutFor, Done: s.done})
 	return s, nil
 }
 
-// Handler returns the complete handler: the timeout guard around the router.
-func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
+// check names every missing dependency.
+func (d Deps) check() error {
+	var missing []string
+	for name, ok := range map[string]bool{
+		"AppID": d.AppID != "", "AppVersion": d.AppVersion != "", "Verifier": d.Verifier != nil, "Logger": d.Logger != nil,
+		"RequestTimeout": d.RequestTimeout > 0, "MaxBodyBytes": d.MaxBodyBytes > 0, "Lifecycle": d.Lifecycle != nil,
+		"Occ": d.Occ != nil, "Resources": d.Resources != nil, "CacheAdm": d.CacheAdm != nil, "Diag": d.Diag != nil,
+		"Creds": d.Creds != nil, "Integr": d.Integr != nil, "Admins": d.Admins != nil, "SetupChecks": d.SetupChecks != nil,
+		"OpenAPI": len(d.OpenAPI) > 0, "Static": d.Static != nil, "Metrics": d.Metrics != nil,
+	} {
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("handlers: missing dependencies: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Handler returns the complete handler: the request guard
+// (internal/request) around the router.
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // releaseMode turns off gin's debug output (route dumps, warnings) once:
 // gin's mode is process-wide.

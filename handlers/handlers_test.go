@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -29,15 +30,32 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 
 var creds = appapi.Credentials{AppID: testAppID, AppVersion: testVersion, AAVersion: "32.0.0", Secret: testSecret}
 
-// newServer returns a Server over fakes that answer like a healthy backend.
+// newServer returns a Server over fakeDeps, changed by mod.
 func newServer(t testing.TB, mod func(*handlers.Deps)) http.Handler {
 	t.Helper()
-	d := handlers.Deps{
+	d := fakeDeps()
+	if mod != nil {
+		mod(&d)
+	}
+	s, err := handlers.New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Handler()
+}
+
+// fakeDeps are fakes that answer like a healthy backend.
+func fakeDeps() handlers.Deps {
+	return handlers.Deps{
 		AppID: testAppID, AppVersion: testVersion,
 		Verifier:       appapi.NewVerifier(testAppID, testSecret),
 		RequestTimeout: 2 * time.Second, MaxBodyBytes: 1024,
+		Logger:    slog.New(slog.DiscardHandler),
 		Lifecycle: &fakeLifecycle{},
 		Admins:    fakeAdmins{},
+		CacheAdm:  fakeCacheAdmin{}, Diag: fakeDoctor{}, Creds: &fakeCreds{}, Integr: refuseIntegrations,
+		SetupChecks: fakeSetupChecks{map[string]any{}}, Metrics: nopMetrics{},
+		OpenAPI: []byte(`{"openapi":"3.1.0"}`),
 		Resources: &fakeResources{
 			ReadFn: func(ctx context.Context, route string, p handlers.Params) (handlers.Answer, error) {
 				switch p.ID {
@@ -67,14 +85,6 @@ func newServer(t testing.TB, mod func(*handlers.Deps)) http.Handler {
 			"img/app.svg":               {Data: []byte("<svg/>")},
 		},
 	}
-	if mod != nil {
-		mod(&d)
-	}
-	s, err := handlers.New(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.Handler()
 }
 
 type req struct {
@@ -167,14 +177,19 @@ func TestRouter(t *testing.T) {
 		{"admin route as a user who is not an administrator", req{method: "GET", path: "/api/v1/admin/farms", user: strp("alice")}, 403, envelope.CodeForbidden, envelope.SourceLocal, nil},
 		{"admin write as a user who is not an administrator", req{method: "DELETE", path: "/api/v1/admin/farms/7", user: strp("alice")}, 403, envelope.CodeForbidden, envelope.SourceLocal, nil},
 		{"admin route when Nextcloud cannot say", req{method: "GET", path: "/api/v1/admin/ping", user: strp("down")}, 503, envelope.CodeNextcloudUnavailable, envelope.SourceLocal, nil},
-		{"non-admin user on an integration route is not asked about", req{method: "GET", path: "/api/v1/openapi.json", user: strp("alice")}, 404, envelope.CodeNotFound, envelope.SourceLocal, nil},
+		{"non-admin user on an integration route is not asked about", req{method: "GET", path: "/api/v1/farms/1/state", user: strp("alice")}, 401, envelope.CodeUnauthenticated, envelope.SourceLocal, nil},
 		{"admin route wrong secret", req{method: "GET", path: "/api/v1/admin/farms", headers: map[string]string{"EX-APP-ID": testAppID, "EX-APP-VERSION": "1", "AUTHORIZATION-APP-API": appapi.AuthValue("admin", "wrong")}}, 401, envelope.CodeUnauthenticated, envelope.SourceLocal, nil},
 		{"integration route fails closed without credentials", req{method: "GET", path: "/api/v1/farms/1/state", user: anon}, 401, envelope.CodeUnauthenticated, envelope.SourceLocal, map[string]string{"WWW-Authenticate": `Bearer realm="weather_apis"`}},
 		{"unknown path", req{method: "GET", path: "/nope", user: admin}, 404, envelope.CodeNotFound, envelope.SourceLocal, nil},
 		{"unknown path unsigned", req{method: "GET", path: "/api/v2/whatever"}, 404, envelope.CodeNotFound, envelope.SourceLocal, nil},
 		{"wrong method", req{method: "PATCH", path: "/api/v1/admin/farms/1", user: admin}, 405, envelope.CodeMethodNotAllowed, envelope.SourceLocal, nil},
 		{"trailing slash is not redirected", req{method: "GET", path: "/api/v1/admin/farms/", user: admin}, 404, envelope.CodeNotFound, envelope.SourceLocal, nil},
-		{"credentials not available", req{method: "GET", path: "/api/v1/admin/credentials", user: admin}, 501, envelope.CodeNotImplemented, envelope.SourceLocal, nil},
+		{"credentials list", req{method: "GET", path: "/api/v1/admin/credentials", user: admin}, 200, "", envelope.SourceLocal, nil},
+		{"credential create with an unknown field", req{method: "POST", path: "/api/v1/admin/credentials", user: admin, body: `{"name":"a","admin":true}`}, 422, envelope.CodeValidationFailed, envelope.SourceLocal, nil},
+		{"credential revoke while the store is down", req{method: "DELETE", path: "/api/v1/admin/credentials/down", user: admin}, 503, envelope.CodeStoreUnavailable, envelope.SourceLocal, nil},
+		{"cache verify while the store is down", req{method: "POST", path: "/api/v1/admin/cache/verify", user: admin}, 503, envelope.CodeStoreUnavailable, envelope.SourceLocal, nil},
+		{"cache flush of an unknown route", req{method: "DELETE", path: "/api/v1/admin/cache?route=bogus", user: admin}, 400, envelope.CodeBadRequest, envelope.SourceLocal, nil},
+		{"diagnostics", req{method: "GET", path: "/api/v1/admin/diagnostics", user: admin}, 200, "", envelope.SourceLocal, nil},
 		{"static file missing", req{method: "GET", path: "/js/nope.js", user: admin}, 404, envelope.CodeNotFound, envelope.SourceLocal, nil},
 	}
 	for _, tc := range cases {

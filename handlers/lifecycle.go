@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/request"
 )
 
 // Lifecycle answers use AppAPI's own shapes, not the envelope
@@ -37,12 +38,7 @@ func (s *Server) heartbeat(c *gin.Context) {
 // init handles "POST /init": answers {} at once; the work runs in the
 // background and reports progress to Nextcloud.
 func (s *Server) init(c *gin.Context) {
-	if s.d.Lifecycle == nil {
-		// 501 makes AppAPI treat init as done (nextcloud/app_api lib/Service/AppAPIService.php dispatchExAppInitInternal).
-		lifecycleJSON(c, http.StatusNotImplemented, `{}`)
-		return
-	}
-	s.d.Lifecycle.StartInit(RequestIDFrom(c.Request.Context()))
+	s.d.Lifecycle.StartInit(request.IDFrom(c.Request.Context()))
 	lifecycleJSON(c, http.StatusOK, `{}`)
 }
 
@@ -57,10 +53,6 @@ func (s *Server) enabled(c *gin.Context) {
 	case "0", "false":
 	default:
 		lifecycleJSON(c, http.StatusBadRequest, errorJSON("query parameter enabled must be 1 or 0"))
-		return
-	}
-	if s.d.Lifecycle == nil {
-		lifecycleJSON(c, http.StatusOK, `{"error":""}`)
 		return
 	}
 	if err := s.d.Lifecycle.SetEnabled(c.Request.Context(), on); err != nil {
@@ -105,14 +97,10 @@ func (s *Server) occ(c *gin.Context) {
 			}
 		}
 	}
-	if s.d.Occ == nil {
-		plain(http.StatusNotFound, "no occ commands are available\n")
-		return
-	}
 	// AppAPI runs occ commands without a user (ExAppOccService: the caller
 	// is whoever may run occ on the server). A request that names a user
 	// acts as that user, and every weather_apis command is an admin action.
-	if user := identity(c.Request.Context()).UserID; user != "" {
+	if user := userOf(c); user != "" {
 		if e := s.adminError(c.Request.Context(), user); e != nil {
 			plain(envelope.StatusFor(e), "error: "+e.Message+"\n")
 			return

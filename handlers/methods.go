@@ -10,18 +10,6 @@ import (
 // with GET's status and headers and no body, and a 405's Allow lists exactly
 // the methods that would not be answered 405 on that path.
 
-// headWriter discards a HEAD answer's body. net/http's server drops it
-// anyway; this keeps any other http.Handler host (and the tests' recorder)
-// from sending it.
-type headWriter struct{ http.ResponseWriter }
-
-func (w headWriter) Write(p []byte) (int, error) { return len(p), nil }
-
-func (w headWriter) WriteString(s string) (int, error) { return len(s), nil }
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // allowedMethods returns the methods routed on path, in a fixed order, HEAD
 // after GET. It matches path against each route's pattern segment by
 // segment, as the router's per-method trees do: a static segment matches

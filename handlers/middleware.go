@@ -6,12 +6,12 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/weather-apis/weather_apis/internal/appapi"
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/request"
 )
 
 // prologue runs first for every request: it turns a handler panic into a
@@ -27,7 +27,7 @@ func (s *Server) prologue(c *gin.Context) {
 		if v == http.ErrAbortHandler {
 			panic(v)
 		}
-		s.log.Error("handler panicked", "request_id", RequestIDFrom(c.Request.Context()), "path", c.Request.URL.Path,
+		s.log.Error("handler panicked", "request_id", request.IDFrom(c.Request.Context()), "path", c.Request.URL.Path,
 			"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		if !c.Writer.Written() {
 			s.fail(c, envelope.New(envelope.CodeInternal, "Internal error"))
@@ -52,14 +52,12 @@ func (s *Server) prologue(c *gin.Context) {
 // the log; the client learns only that it failed.
 func (s *Server) requireAppAPI(route string, needUser bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		st := stateOf(c.Request.Context())
-		if st != nil {
-			st.route = route
-		}
-		id, err := s.d.Verifier.Verify(c.Request.Header)
+		st := request.From(c.Request.Context())
+		st.SetRoute(route)
+		id, err := s.d.Verifier.VerifyAt(c.Request.Header, st.Start())
 		if err != nil {
 			s.d.Metrics.ObserveAuthFailure(reason(err))
-			s.log.Warn("AppAPI authentication failed", "request_id", RequestIDFrom(c.Request.Context()),
+			s.log.Warn("AppAPI authentication failed", "request_id", request.IDFrom(c.Request.Context()),
 				"path", c.Request.URL.Path, "reason", reason(err), "origin_ip", clientIPForLog(c))
 			s.fail(c, envelope.New(envelope.CodeUnauthenticated, "AppAPI authentication failed."))
 			c.Abort()
@@ -67,31 +65,16 @@ func (s *Server) requireAppAPI(route string, needUser bool) gin.HandlerFunc {
 		}
 		if needUser && id.UserID == "" {
 			s.d.Metrics.ObserveAuthFailure("no_user")
-			s.log.Warn("admin route called without a Nextcloud user", "request_id", RequestIDFrom(c.Request.Context()), "path", c.Request.URL.Path)
+			s.log.Warn("admin route called without a Nextcloud user", "request_id", request.IDFrom(c.Request.Context()), "path", c.Request.URL.Path)
 			s.fail(c, envelope.New(envelope.CodeUnauthenticated, "This route needs a signed-in Nextcloud administrator."))
 			c.Abort()
 			return
 		}
-		if st != nil {
-			st.id, st.signed = id, true
-			s.markSigned(st.start)
-		} else {
-			s.markSigned(time.Now())
-		}
+		st.SetIdentity(id)
 		if needUser && !s.checkAdmin(c, id.UserID) {
 			return
 		}
 		c.Next()
-	}
-}
-
-// markSigned records t as the time of the last verified request. The
-// evidence needs no more than second precision, so the shared word is
-// written at most about once a second (no cache-line ping-pong per request).
-func (s *Server) markSigned(t time.Time) {
-	n := t.UnixNano()
-	if n-s.lastSigned.Load() >= int64(time.Second) {
-		s.lastSigned.Store(n)
 	}
 }
 

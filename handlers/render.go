@@ -8,12 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
-	"github.com/weather-apis/weather_apis/internal/integration"
+	"github.com/weather-apis/weather_apis/internal/request"
 )
 
 // ok writes a success envelope with JSON data produced by this app.
@@ -39,19 +38,12 @@ func (s *Server) fail(c *gin.Context, err error) {
 		if status < 500 || errors.Is(c.Request.Context().Err(), context.Canceled) {
 			level = slog.LevelInfo // the client's doing: a bad request, or it went away
 		}
-		s.log.Log(c.Request.Context(), level, "request error", "request_id", RequestIDFrom(c.Request.Context()), "path", c.Request.URL.Path,
+		s.log.Log(c.Request.Context(), level, "request error", "request_id", request.IDFrom(c.Request.Context()), "path", c.Request.URL.Path,
 			"code", string(e.Code), "status", status, "cause", errString(e.Cause))
 	}
 	h := c.Writer.Header()
-	if secs, ok := integration.RetryAfter(err); ok {
-		h.Set("Retry-After", strconv.Itoa(secs))
-	}
-	if c.GetBool("integration") && h.Get("WWW-Authenticate") == "" {
-		if v := integration.WWWAuthenticate(err); v != "" {
-			h.Set("WWW-Authenticate", v)
-		} else if e.Code == envelope.CodeUnauthenticated {
-			h.Set("WWW-Authenticate", `Bearer realm="weather_apis"`)
-		}
+	for k, v := range e.Header {
+		h[k] = v
 	}
 	s.write(c, status, envelope.Envelope{Error: e, Source: e.Source()})
 }
@@ -63,20 +55,10 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// write fills in version and request id, then sends env.
+// write fills in the app version and sends env as the whole answer.
 func (s *Server) write(c *gin.Context, status int, env envelope.Envelope) {
 	env.Version.App = s.d.AppVersion
-	st := stateOf(c.Request.Context())
-	if st == nil {
-		envelope.Write(c.Writer, status, env)
-		c.Abort()
-		return
-	}
-	env.RequestID = st.rid
-	st.source = string(env.Source)
-	st.conn.Arm() // the envelope is the whole answer: send it in one write
-	envelope.Write(c.Writer, status, env)
-	st.conn.Disarm()
+	request.Send(c.Request.Context(), c.Writer, status, env)
 	c.Abort()
 }
 

@@ -31,7 +31,7 @@ var staticTypes = map[string]string{
 func (s *Server) static() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		name := strings.TrimPrefix(path.Clean(c.Request.URL.Path), "/")
-		if s.d.Static == nil || !fs.ValidPath(name) {
+		if !fs.ValidPath(name) {
 			s.fail(c, envelope.New(envelope.CodeNotFound, "No such file."))
 			return
 		}

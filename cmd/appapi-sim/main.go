@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/activation"
+
 	"github.com/weather-apis/weather_apis/internal/appapisim"
 )
 
@@ -118,11 +120,26 @@ func serve(args []string, stderr io.Writer) int {
 			logger.Info("auto-register finished", "exit_code", res.ExitCode, "output", res.Output)
 		}()
 	}
-	if err := srv.ListenAndServe(ctx); err != nil {
+	if err := serveActivated(ctx, srv); err != nil {
 		fmt.Fprintf(stderr, "appapi-sim: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// serveActivated serves on the listening socket handed over by socket activation
+// (sd_listen_fds(3), one socket), else on -listen.
+func serveActivated(ctx context.Context, srv *appapisim.Server) error {
+	ls, err := activation.Listeners()
+	switch {
+	case err != nil:
+		return fmt.Errorf("cannot use the socket handed over (LISTEN_FDS): %w", err)
+	case len(ls) == 0:
+		return srv.ListenAndServe(ctx)
+	case len(ls) > 1 || ls[0] == nil:
+		return fmt.Errorf("LISTEN_FDS: want one listening socket, got %d", len(ls))
+	}
+	return srv.Serve(ctx, ls[0])
 }
 
 // clientFlags parses -sim and returns the client and remaining args.

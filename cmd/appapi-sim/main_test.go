@@ -34,7 +34,12 @@ func TestSubcommands(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Logf("simulator stopped: %v", err)
+		}
+	})
 	sim := "http://" + ln.Addr().String()
 
 	tests := []struct {

@@ -17,11 +17,8 @@ import (
 // shared by the replicas, stays closed because the known-good request
 // still succeeds, and another client's uncached reads answer 200 all along.
 func TestOneCallerCannotOpenTheBreaker(t *testing.T) {
-	metricsPorts := []int{testenv.FreePort(t), testenv.FreePort(t), testenv.FreePort(t)}
 	s := newStack(t, stackOptions{Replicas: 3, ExtraEnv: []string{probeOff},
-		ReplicaEnv: func(i int) []string {
-			return []string{"WEATHER_APIS_METRICS_ADDR=127.0.0.1:" + strconv.Itoa(metricsPorts[i])}
-		}})
+		Metrics: true})
 	c := newHAClient(t, s)
 	created := c.call(haReq{replica: 0, method: "POST", path: "/api/v1/admin/credentials",
 		body: []byte(`{"name":"prober","type":"api_key","scopes":["observations:read"]}`)})
@@ -73,8 +70,8 @@ func TestOneCallerCannotOpenTheBreaker(t *testing.T) {
 			}
 		}
 	}
-	sum := breakerCounters(t, metricsPorts)
-	states := breakerStates(t, metricsPorts)
+	sum := breakerCounters(t, s.MetricsPorts)
+	states := breakerStates(t, s.MetricsPorts)
 	t.Logf("prober: %d refused locally (400), %d DRF 500s relayed, %d wrong; other client: %d reads at 200, %d not; breaker: %+v, states %v",
 		local400, upstream5xx, wrong, ok, bad, sum, states)
 	if local400 != 500 || upstream5xx != 500 {

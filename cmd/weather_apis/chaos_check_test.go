@@ -612,7 +612,7 @@ func (c *chaosEnv) dump(t *testing.T, path string) {
 		_ = enc.Encode(map[string]any{"switch": sw.String(), "at": off(sw.at)})
 	}
 	for _, a := range c.snapshot() {
-		m := map[string]any{"seq": a.seq, "request_id": a.reqID, "req": a.chaosReq.String(), "worker": a.workerID, "sent": off(a.sent),
+		m := map[string]any{"seq": a.seq, "request_id": a.reqID, "req": a.String(), "worker": a.workerID, "sent": off(a.sent),
 			"done": off(a.done), "status": a.status, "code": a.code, "source": a.source, "x_cache": a.xcache,
 			"cache_status": a.cacheStatus, "version": a.schema, "print": a.print, "problem": a.problem, "openapi": a.openapi, "body": a.excerpt}
 		if a.err != nil {

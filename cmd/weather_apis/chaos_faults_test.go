@@ -129,7 +129,7 @@ func (c *chaosEnv) inject(t *testing.T, kind string, rng *rand.Rand) *chaosFault
 		<-p.done
 		time.Sleep(hold)
 		f.heal = time.Now()
-		np := startProc(t, p.cmd.Env, "weather_apis") // the same configuration, the same port
+		np := p.restart(t) // the same configuration, the same socket
 		c.s.Apps[i] = np
 		c.mu.Lock()
 		c.procs[i] = append(c.procs[i], np)

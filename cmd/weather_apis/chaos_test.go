@@ -47,15 +47,13 @@ import (
 // WEATHER_APIS_CHAOS_DUMP names a file that receives every answer and fault
 // as JSON lines, for a closer look.
 func TestChaos(t *testing.T) {
-	if testing.Short() {
-		t.Skip("chaos run skipped in -short mode")
-	}
+	testenv.NeedsProcesses(t, "a chaos run of real processes")
 	seed, duration := chaosSettings(t)
 	t.Logf("seed %d, duration %v (replay: WEATHER_APIS_CHAOS_SEED=%d WEATHER_APIS_CHAOS_DURATION=%v)", seed, duration, seed, duration)
 	began := time.Now()
 
 	sn := testenv.StartSentinel(t, 1, 3)
-	s := newStack(t, stackOptions{Replicas: 3, NoRedis: true,
+	s := newStack(t, stackOptions{Replicas: 3, NoRedis: true, OwnDRF: true,
 		DRF: testenv.DRFOptions{AccessTTL: chaosAccessTTL, Workers: 4},
 		ExtraEnv: []string{
 			"WEATHER_APIS_REDIS_ADDRS=" + strings.Join(sn.Addrs(), ","), "WEATHER_APIS_REDIS_MASTER_NAME=" + sn.MasterName,

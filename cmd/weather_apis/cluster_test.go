@@ -32,14 +32,14 @@ const (
 
 func TestClusterReplicas(t *testing.T) {
 	cl := testenv.StartCluster(t, 3)
-	s := newStack(t, stackOptions{Replicas: 3, NoRedis: true,
+	s := newStack(t, stackOptions{Replicas: 3, NoRedis: true, OwnDRF: true, // a new farm must be on the list's first page
 		ExtraEnv: haEnv("WEATHER_APIS_REDIS_ADDRS=" + strings.Join(cl.Addrs(), ","))})
 	haShared(t, s, "cluster")
 }
 
 func TestSentinelReplicas(t *testing.T) {
 	sn := testenv.StartSentinel(t, 1, 3)
-	s := newStack(t, stackOptions{Replicas: 3, NoRedis: true, ExtraEnv: haEnv(
+	s := newStack(t, stackOptions{Replicas: 3, NoRedis: true, OwnDRF: true, ExtraEnv: haEnv(
 		"WEATHER_APIS_REDIS_ADDRS="+strings.Join(sn.Addrs(), ","), "WEATHER_APIS_REDIS_MASTER_NAME="+sn.MasterName)})
 	haShared(t, s, "sentinel")
 	t.Run("failover under load", func(t *testing.T) { haFailover(t, s, sn) })

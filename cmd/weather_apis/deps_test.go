@@ -26,27 +26,5 @@ func TestBinaryLinksNoTestPackage(t *testing.T) {
 	}
 }
 
-// TestOnlyHandlersImportGin is the dependency rule for the HTTP framework:
-// gin stays behind handlers, so every other package speaks net/http or
-// its own types.
-func TestOnlyHandlersImportGin(t *testing.T) {
-	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...")
-	cmd.Dir = "../.."
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	var seen int
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		pkg, imports, _ := strings.Cut(line, " ")
-		seen++
-		for _, imp := range strings.Fields(imports) {
-			if strings.HasPrefix(imp, "github.com/gin-gonic/") && !strings.HasSuffix(pkg, "/handlers") {
-				t.Errorf("%s imports %s; only handlers may", pkg, imp)
-			}
-		}
-	}
-	if seen < 20 {
-		t.Fatalf("go list listed %d packages; the command went wrong", seen)
-	}
-}
+// The rule that only handlers imports gin is depguard's (.golangci.yml,
+// make lint).

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,7 +15,6 @@ import (
 
 	"github.com/weather-apis/weather_apis/internal/appapisim"
 	"github.com/weather-apis/weather_apis/internal/envelope"
-	"github.com/weather-apis/weather_apis/internal/testenv"
 )
 
 func decodeEnvelope(tb testing.TB, resp *http.Response) envelope.Wire {
@@ -225,10 +225,11 @@ func TestStartupRejectsBadConfig(t *testing.T) {
 }
 
 // TestMetricsListener: Prometheus metrics are on their own listener, never
-// on the AppAPI-facing port.
+// on the AppAPI-facing port. The binary binds WEATHER_APIS_METRICS_ADDR
+// itself here (port 0: the kernel picks one, the log says which).
 func TestMetricsListener(t *testing.T) {
-	port := testenv.FreePort(t)
-	s := newStack(t, stackOptions{ExtraEnv: []string{"WEATHER_APIS_METRICS_ADDR=127.0.0.1:" + strconv.Itoa(port)}})
+	s := newStack(t, stackOptions{ExtraEnv: []string{"WEATHER_APIS_METRICS_ADDR=127.0.0.1:0"}})
+	port := loggedMetricsPort(t, s.Apps[0])
 	resp := s.Direct(t, 0, "GET", "/api/v1/admin/ping", "admin", nil)
 	resp.Body.Close()
 	resp = s.Direct(t, 0, "GET", "/api/v1/admin/farms", "", nil) // refused: no user
@@ -249,5 +250,23 @@ func TestMetricsListener(t *testing.T) {
 	resp = s.Direct(t, 0, "GET", "/metrics", "admin", nil)
 	if w := decodeEnvelope(t, resp); resp.StatusCode != 404 || w.Error == nil {
 		t.Errorf("/metrics on the AppAPI port = %d; want a 404 envelope", resp.StatusCode)
+	}
+}
+
+// loggedMetricsPort waits (at most 10 s) for p's "metrics served" log line
+// and returns the port it names.
+func loggedMetricsPort(t *testing.T, p *proc) int {
+	t.Helper()
+	re := regexp.MustCompile(`msg="metrics served" [^\n]*?addr=127\.0\.0\.1:(\d+)`)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := re.FindStringSubmatch(p.Output()); m != nil {
+			port, _ := strconv.Atoi(m[1])
+			return port
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no \"metrics served\" line in the log:\n%s", tail(p.Output(), 2000))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -235,10 +235,10 @@ func startHaRPApp(t *testing.T, bins testenv.FRP, redis *testenv.Redis, drf *tes
 		certs.InstallClient(t, clientCerts)
 	}
 	s := &stack{tb: t, Redis: redis, DRF: drf, Secret: strings.Repeat("Ab3+/", 25) + "xyz", Ports: []int{remote}}
-	simPort := testenv.FreePort(t)
-	s.SimURL = "http://127.0.0.1:" + strconv.Itoa(simPort)
-	s.Sim = startProc(t, []string{"APPAPI_SIM_HARP_SHARED_KEY=" + key}, "appapi-sim",
-		"-listen", "127.0.0.1:"+strconv.Itoa(simPort), "-info-xml", "appinfo/info.xml", "-app-secret", s.Secret,
+	simSock := handOver(t, "http")
+	s.SimURL = "http://" + simSock.addr()
+	s.Sim = startHanded(t, []handed{simSock}, []string{"APPAPI_SIM_HARP_SHARED_KEY=" + key}, "appapi-sim",
+		"-listen", simSock.addr(), "-info-xml", "appinfo/info.xml", "-app-secret", s.Secret,
 		"-heartbeat-interval", "100ms", "-heartbeat-attempts", "300", "-log-level", "warn", "-harp-ban-count", "-1",
 		"-exapp-url", "http://127.0.0.1:"+strconv.Itoa(remote))
 	waitHTTP(t, s.SimURL+"/sim/state")
@@ -403,8 +403,8 @@ func startUpstreamTap(t *testing.T, target string) *upstreamTap {
 			return nil
 		},
 	}
-	port := testenv.FreePort(t)
-	srv := &http.Server{Addr: "127.0.0.1:" + strconv.Itoa(port), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ln := testenv.Listen(t)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -414,9 +414,9 @@ func startUpstreamTap(t *testing.T, target string) *upstreamTap {
 		ex := &tapExchange{Method: r.Method, Path: r.URL.Path, ReqLen: len(b), ReqSHA: sha256.Sum256(b)}
 		rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tapKey{}, ex)))
 	})}
-	go func() { _ = srv.ListenAndServe() }()
+	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
-	tap.URL = "http://" + srv.Addr
+	tap.URL = "http://" + ln.Addr().String()
 	waitHTTP(t, tap.URL+"/__demo/health")
 	return tap
 }

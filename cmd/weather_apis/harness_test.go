@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -28,6 +29,10 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() { // the fast tier starts no process: nothing to build
+		os.Exit(testenv.Run(m))
+	}
 	dir, err := os.MkdirTemp("", "weather_apis-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -42,13 +47,18 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
-	code := m.Run()
+	code := testenv.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
 // proc is a child process whose output is kept for failure messages.
 type proc struct {
+	// path, args, env and fds are what it was started with (restart).
+	path string
+	args []string
+	env  []string
+	fds  []handed
 	cmd  *exec.Cmd
 	mu   sync.Mutex
 	out  bytes.Buffer
@@ -74,13 +84,39 @@ func startProc(tb testing.TB, env []string, bin string, args ...string) *proc {
 	return startPath(tb, env, filepath.Join(binDir, bin), args...)
 }
 
+// startHanded is startProc handing fds over (socket activation).
+func startHanded(tb testing.TB, fds []handed, env []string, bin string, args ...string) *proc {
+	tb.Helper()
+	return startWith(tb, fds, env, filepath.Join(binDir, bin), args...)
+}
+
+// restart starts p again as it was started: the same program, arguments,
+// environment and handed-over sockets.
+func (p *proc) restart(tb testing.TB) *proc {
+	tb.Helper()
+	return startWith(tb, p.fds, p.env, p.path, p.args...)
+}
+
 // startPath starts the program at path (startProc: one of binDir) in the
 // repository root, where js/ is, in its own process group, killed with its
 // children at cleanup; its output is logged when the test failed.
 func startPath(tb testing.TB, env []string, path string, args ...string) *proc {
 	tb.Helper()
-	p := &proc{cmd: exec.Command(path, args...), done: make(chan struct{})}
+	return startWith(tb, nil, env, path, args...)
+}
+
+// startWith is startPath handing fds over (socket activation).
+func startWith(tb testing.TB, fds []handed, env []string, path string, args ...string) *proc {
+	tb.Helper()
+	testenv.NeedsProcesses(tb, "starts "+filepath.Base(path))
+	p := &proc{path: path, args: args, env: env, fds: fds, cmd: exec.Command(path, args...), done: make(chan struct{})}
 	p.cmd.Env = append(minimalEnv(), env...)
+	if len(fds) > 0 {
+		actEnv, files := activationEnv(fds)
+		p.cmd = exec.Command("/bin/sh", append([]string{"-c", activationShell, path}, args...)...)
+		p.cmd.Env = append(append(minimalEnv(), env...), actEnv...)
+		p.cmd.ExtraFiles = files
+	}
 	p.cmd.Dir = "../.."
 	p.cmd.Stdout, p.cmd.Stderr = p, p
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -144,28 +180,34 @@ type stack struct {
 	Sim    *proc
 	Apps   []*proc
 	Ports  []int
+	// MetricsPorts are the replicas' metrics listeners (stackOptions.Metrics).
+	MetricsPorts []int
 }
 
 type stackOptions struct {
-	Replicas  int
-	Socket    bool // HaRP mode: HP_SHARED_KEY set, the app listens on a unix socket
-	DRF       testenv.DRFOptions
-	ExtraEnv  []string
-	NoRedis   bool
-	SimArgs   []string
-	socketDir string
+	Replicas int
+	Socket   bool // HaRP mode: HP_SHARED_KEY set, the app listens on a unix socket
+	DRF      testenv.DRFOptions
+	// OwnDRF starts a DRF demo for this stack alone (for tests that stop
+	// it); otherwise the package's shared demo is used (testenv.SharedDRF).
+	OwnDRF   bool
+	ExtraEnv []string
+	NoRedis  bool
+	SimArgs  []string
 	// Unregistered leaves the simulator's app unregistered, for tests that
 	// run the lifecycle themselves. Otherwise the app is seeded registered
 	// and enabled (POST /sim/seed), as on an installed Nextcloud: the admin
 	// check's OCS calls are refused for an app AppAPI does not know.
 	Unregistered bool
-	// ReplicaEnv adds environment for replica i only (e.g. its own
-	// WEATHER_APIS_METRICS_ADDR).
+	// ReplicaEnv adds environment for replica i only.
 	ReplicaEnv func(i int) []string
+	// Metrics hands every replica a metrics listener (stack.MetricsPorts).
+	Metrics bool
 }
 
 func newStack(tb testing.TB, o stackOptions) *stack {
 	tb.Helper()
+	testenv.NeedsProcesses(tb, "weather_apis and appapi-sim processes and the DRF demo")
 	if o.Replicas == 0 {
 		o.Replicas = 1
 	}
@@ -173,12 +215,29 @@ func newStack(tb testing.TB, o stackOptions) *stack {
 	if !o.NoRedis {
 		s.Redis = testenv.StartRedis(tb)
 	}
-	s.DRF = testenv.StartDRF(tb, o.DRF)
-	simPort := testenv.FreePort(tb)
-	s.SimURL = "http://127.0.0.1:" + strconv.Itoa(simPort)
+	if o.OwnDRF {
+		s.DRF = testenv.StartDRF(tb, o.DRF)
+	} else {
+		s.DRF = testenv.SharedDRF(tb, o.DRF)
+	}
+	simSock := handOver(tb, "http")
+	s.SimURL = "http://" + simSock.addr()
 	var sock string
 	for i := 0; i < o.Replicas; i++ {
-		port := testenv.FreePort(tb)
+		var fds []handed
+		var port int
+		if o.Socket { // HaRP: the app serves its unix socket; its TCP port refuses connections
+			_, p, _ := net.SplitHostPort(testenv.DeadAddr(tb))
+			port, _ = strconv.Atoi(p)
+		} else {
+			api := handOver(tb, "api")
+			fds, port = append(fds, api), api.port
+		}
+		if o.Metrics {
+			m := handOver(tb, "metrics")
+			fds = append(fds, m)
+			s.MetricsPorts = append(s.MetricsPorts, m.port)
+		}
 		s.Ports = append(s.Ports, port)
 		env := []string{
 			"APP_ID=weather_apis", "APP_SECRET=" + s.Secret, "APP_VERSION=1.0.0", "APP_HOST=127.0.0.1",
@@ -197,16 +256,16 @@ func newStack(tb testing.TB, o stackOptions) *stack {
 		if o.ReplicaEnv != nil {
 			env = append(env, o.ReplicaEnv(i)...)
 		}
-		s.Apps = append(s.Apps, startProc(tb, env, "weather_apis"))
+		s.Apps = append(s.Apps, startHanded(tb, fds, env, "weather_apis"))
 	}
-	args := []string{"-listen", "127.0.0.1:" + strconv.Itoa(simPort), "-info-xml", "appinfo/info.xml",
+	args := []string{"-listen", simSock.addr(), "-info-xml", "appinfo/info.xml",
 		"-app-secret", s.Secret, "-heartbeat-interval", "100ms", "-heartbeat-attempts", "100", "-log-level", "warn", "-harp-ban-count", "-1"}
 	if o.Socket {
 		args = append(args, "-exapp-socket", sock, "-harp-shared-key", "harp-shared-key-for-tests")
 	} else {
 		args = append(args, "-exapp-url", "http://127.0.0.1:"+strconv.Itoa(s.Ports[0]))
 	}
-	s.Sim = startProc(tb, nil, "appapi-sim", append(args, o.SimArgs...)...)
+	s.Sim = startHanded(tb, []handed{simSock}, nil, "appapi-sim", append(args, o.SimArgs...)...)
 	waitHTTP(tb, s.SimURL+"/sim/state")
 	if !o.Unregistered {
 		if err := (&appapisim.Client{BaseURL: s.SimURL}).Seed(context.Background()); err != nil {

@@ -12,8 +12,37 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/activation"
+
 	"github.com/weather-apis/weather_apis/internal/config"
 )
+
+// Names of the sockets a supervisor may hand over by socket activation
+// (sd_listen_fds(3): LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES, as systemd's
+// FileDescriptorName= sets them; the tests hand over theirs the same way,
+// so no port is ever closed and reopened).
+const (
+	socketAPI     = "api"     // AppAPI's requests, instead of listen's own
+	socketMetrics = "metrics" // Prometheus, instead of WEATHER_APIS_METRICS_ADDR
+)
+
+// activated returns the handed-over listeners by name (none without socket
+// activation). It fails on a handed-over socket it does not know, or one
+// that is not a listening socket.
+func activated() (map[string]net.Listener, error) {
+	byName, err := activation.ListenersWithNames()
+	if err != nil {
+		return nil, fmt.Errorf("cannot use the sockets handed over (LISTEN_FDS): %w", err)
+	}
+	out := map[string]net.Listener{}
+	for name, ls := range byName {
+		if (name != socketAPI && name != socketMetrics) || len(ls) != 1 || ls[0] == nil {
+			return nil, fmt.Errorf("LISTEN_FDNAMES: want one listening socket named %q and at most one named %q, got %d named %q", socketAPI, socketMetrics, len(ls), name)
+		}
+		out[name] = ls[0]
+	}
+	return out, nil
+}
 
 // listen opens the listener AppAPI expects: the unix socket HP_EXAPP_SOCK
 // when HP_SHARED_KEY is set (HaRP with frpc), else TCP APP_HOST:APP_PORT.

@@ -1,7 +1,7 @@
 // Command weather_apis is the weather_apis Nextcloud ExApp server.
 //
 //	weather_apis                 serve (TCP APP_HOST:APP_PORT, or HP_EXAPP_SOCK when HP_SHARED_KEY is set)
-//	weather_apis check-config    print the effective configuration, secrets redacted; exit 1 if invalid
+//	weather_apis check-config    print the effective configuration (Nextcloud admin settings included) and each value's source, secrets redacted; exit 1 if invalid
 //	weather_apis version         print the version
 //	weather_apis healthcheck     GET /heartbeat on the configured listener; exit 0 when it answers ok
 //
@@ -48,11 +48,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	}
 	switch cmd {
 	case "check-config":
-		if err := cfg.Print(stdout); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
-		return 0
+		return checkConfig(cfg, stdout, stderr)
 	case "healthcheck":
 		if err := healthcheck(cfg); err != nil {
 			fmt.Fprintln(stderr, "unhealthy:", err)

@@ -43,13 +43,10 @@ func TestBreakerRecovery(t *testing.T) {
 	if dead >= 2*time.Minute {
 		maxCooldown = 30 * time.Second // the default, as deployed
 	}
-	metricsPorts := []int{testenv.FreePort(t), testenv.FreePort(t), testenv.FreePort(t)}
 	s := newStack(t, stackOptions{Replicas: 3, ExtraEnv: []string{probeOff,
 		"WEATHER_APIS_CACHE_TTL=1s", "WEATHER_APIS_CACHE_STALE_IF_ERROR=1h",
 		"WEATHER_APIS_UPSTREAM_BREAKER_MAX_COOLDOWN=" + maxCooldown.String()},
-		ReplicaEnv: func(i int) []string {
-			return []string{"WEATHER_APIS_METRICS_ADDR=127.0.0.1:" + strconv.Itoa(metricsPorts[i])}
-		}})
+		Metrics: true})
 	c := newHAClient(t, s)
 	for i := range 3 {
 		c.mustGet(t, i, schemaPath, 200)
@@ -90,21 +87,21 @@ func TestBreakerRecovery(t *testing.T) {
 	})
 
 	t.Run("dead DRF", func(t *testing.T) {
-		opensBefore := breakerCounters(t, metricsPorts).opens
+		opensBefore := breakerCounters(t, s.MetricsPorts).opens
 		s.DRF.SetFaults(t, testenv.Faults{FailRate: 1, FailStatus: 503, HTMLErrors: true})
 		l := reads()
 		// From the first open on, DRF should see only probes and the
 		// confirmations of failed ones.
-		for breakerCounters(t, metricsPorts).opens == opensBefore {
+		for breakerCounters(t, s.MetricsPorts).opens == opensBefore {
 			time.Sleep(20 * time.Millisecond)
 		}
 		s.DRF.ResetStats(t)
-		before := breakerCounters(t, metricsPorts)
+		before := breakerCounters(t, s.MetricsPorts)
 		start := time.Now()
 		time.Sleep(dead)
 		res := l.finish()
 		elapsed := time.Since(start)
-		after := breakerCounters(t, metricsPorts)
+		after := breakerCounters(t, s.MetricsPorts)
 		st := s.DRF.Stats(t)
 		s.DRF.ClearFaults(t)
 

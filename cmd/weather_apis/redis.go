@@ -40,6 +40,10 @@ func openRedis(cfg *config.Config, log *slog.Logger) (redis.UniversalClient, str
 		return c, "server", func() { _ = c.Close() }, nil
 	default:
 		mr := miniredis.NewMiniRedis()
+		// Keys expire with the wall clock, as on a real server (without
+		// this miniredis only expires them when told to move its clock):
+		// locks, leases and the breaker's cooldown depend on it.
+		mr.ClockTTL(true)
 		if err := mr.Start(); err != nil {
 			return nil, "", nil, fmt.Errorf("cannot start the embedded store: %w", err)
 		}

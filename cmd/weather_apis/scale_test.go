@@ -339,7 +339,8 @@ func eventually(t *testing.T, what string, within time.Duration, get func() (ok 
 }
 
 func TestWritesInvalidateAcrossReplicas(t *testing.T) {
-	s := newStack(t, stackOptions{Replicas: 2, ExtraEnv: []string{probeOff}})
+	// Its own DRF: the new farm must be on the list's first page.
+	s := newStack(t, stackOptions{Replicas: 2, ExtraEnv: []string{probeOff}, OwnDRF: true})
 	c := newHAClient(t, s)
 	if r := c.mustGet(t, 1, listPath, 200); r.XCache != "MISS" {
 		t.Errorf("first list read: X-Cache %q; want MISS", r.XCache)

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"io"
@@ -12,8 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
+
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,17 +22,19 @@ import (
 	"github.com/weather-apis/weather_apis/internal/appapi"
 	"github.com/weather-apis/weather_apis/internal/breaker"
 	"github.com/weather-apis/weather_apis/internal/cache"
+	"github.com/weather-apis/weather_apis/internal/cacheadmin"
 	"github.com/weather-apis/weather_apis/internal/coalesce"
 	"github.com/weather-apis/weather_apis/internal/config"
 	"github.com/weather-apis/weather_apis/internal/credentials"
+	"github.com/weather-apis/weather_apis/internal/diagnostics"
 	"github.com/weather-apis/weather_apis/internal/envelope"
 	"github.com/weather-apis/weather_apis/internal/exapp"
 	"github.com/weather-apis/weather_apis/internal/integration"
 	"github.com/weather-apis/weather_apis/internal/metrics"
 	"github.com/weather-apis/weather_apis/internal/nextcloud"
 	"github.com/weather-apis/weather_apis/internal/notify"
+	"github.com/weather-apis/weather_apis/internal/occ"
 	"github.com/weather-apis/weather_apis/internal/openapi"
-	"github.com/weather-apis/weather_apis/internal/ops"
 	"github.com/weather-apis/weather_apis/internal/resources"
 	"github.com/weather-apis/weather_apis/internal/routetable"
 	"github.com/weather-apis/weather_apis/internal/setupcheck"
@@ -45,15 +47,15 @@ type Main struct {
 	cfg     *config.Config
 	stderr  io.Writer
 	closers []func()
-	// lastSigned is filled once the handlers exist (see lateFunc).
-	lastSigned lateFunc
-	// metrics is nil when WEATHER_APIS_METRICS_ADDR is empty.
+	// metrics are always recorded; served only when
+	// WEATHER_APIS_METRICS_ADDR is set.
 	metrics *metrics.Metrics
+	started time.Time
 }
 
 // NewMain returns a Main for cfg; Run starts it and Close releases it.
 func NewMain(cfg *config.Config, stderr io.Writer) *Main {
-	return &Main{cfg: cfg, stderr: stderr}
+	return &Main{cfg: cfg, stderr: stderr, started: time.Now()}
 }
 
 // Close releases everything Run opened, in reverse order.
@@ -103,10 +105,15 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.lastSigned.set(srv.LastSigned)
-	ln, err := listen(cfg)
+	handed, err := activated()
 	if err != nil {
 		return err
+	}
+	ln, ok := handed[socketAPI]
+	if !ok {
+		if ln, err = listen(cfg); err != nil {
+			return err
+		}
 	}
 	ln = coalesce.Listener{Listener: ln} // one writev per response instead of two (internal/coalesce)
 	hs := &http.Server{
@@ -119,11 +126,12 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	log.Info("weather_apis serving", "addr", ln.Addr().String(), "version", cfg.App.Version, "redis", redisKind,
 		"upstream", cfg.Upstream.URL, "harp", cfg.Harp.Enabled())
-	if m.metrics != nil {
-		var lc net.ListenConfig
-		mln, err := lc.Listen(ctx, "tcp", cfg.Metrics.Addr)
-		if err != nil {
-			return fmt.Errorf("cannot listen for metrics on %s: %w", cfg.Metrics.Addr, err)
+	if mln, ok := handed[socketMetrics]; ok || cfg.Metrics.Addr != "" {
+		if !ok {
+			var lc net.ListenConfig
+			if mln, err = lc.Listen(ctx, "tcp", cfg.Metrics.Addr); err != nil {
+				return fmt.Errorf("cannot listen for metrics on %s: %w", cfg.Metrics.Addr, err)
+			}
 		}
 		go func() {
 			if err := m.metrics.ServeListener(ctx, mln); err != nil {
@@ -184,10 +192,7 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 		return handlers.Deps{}, fmt.Errorf("cannot set up the cache: %w", err)
 	}
 	m.onClose(func() { _ = c.Close() })
-	var mt *metrics.Metrics // nil = metrics off; its methods are nil-safe
-	if cfg.Metrics.Addr != "" {
-		mt = metrics.New(metrics.Options{AppVersion: cfg.App.Version, Cache: c, Upstream: counters, Tokens: tokens, Breaker: brk, Logger: log})
-	}
+	mt := metrics.New(metrics.Options{AppVersion: cfg.App.Version, Cache: c, Upstream: counters, Tokens: tokens, Breaker: brk, Logger: log})
 	m.metrics = mt
 	res := resources.New(mt.InstrumentUpstream(up), c, resources.Options{
 		Policy: resources.Policy{TTL: cfg.Cache.TTL, SWR: cfg.Cache.SWR, StaleIfError: cfg.Cache.StaleIfError,
@@ -207,26 +212,26 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 		}
 		c.RunProbe(pctx, cfg.Cache.ProbeInterval, res.ProbeOptions())
 	}()
-	// Nextcloud surfaces (README.md "Nextcloud surfaces"): admin checks,
-	// setup checks, notifications. The layers they read are ops's, which
-	// exists only after the lifecycle: layers is bound below.
-	layers := &lateLayers{}
+	store := credentials.New(rdb, credentials.Options{Prefix: cfg.App.ID, Logger: log})
+	m.onClose(func() { _ = store.Close() })
+	// Diagnostics, then the Nextcloud surfaces that read its layers
+	// (README.md "Nextcloud surfaces"): admin checks, setup checks,
+	// notifications; then the lifecycle that registers them.
+	layers := diagnostics.NewLayers(diagnostics.Deps{AppID: cfg.App.ID, AppVersion: cfg.App.Version, Cache: c, Reads: res,
+		Tokens: tokens, Breaker: brk, Credentials: store, UpstreamURL: cfg.Upstream.URL, Redis: rdb, RedisKind: redisKind, Logger: log})
 	admins := nextcloud.NewAdmins(nc, nextcloud.AdminsOptions{Redis: rdb, KeyPrefix: cfg.App.ID, Logger: log})
-	var checks *setupcheck.Checks
+	observations := notify.NewObservations()
+	checks := setupcheck.New(setupcheck.Options{Layers: layers, NC: nc, AppID: cfg.App.ID, Menu: exapp.MenuName,
+		NextcloudURL: cfg.Nextcloud.URL, Config: setupcheck.ConfigFindings(cfg), Observed: observations.Observed, Logger: log})
 	notifier := notify.New(notify.Options{Layers: layers, Admins: admins, NC: nc, Redis: rdb, KeyPrefix: cfg.App.ID,
-		AppName: cfg.App.DisplayName, Link: func() string { return checks.Link() }, Interval: cfg.Nextcloud.NotifyInterval, Logger: log})
-	checks = setupcheck.New(setupcheck.Options{Layers: layers, NC: nc, AppID: cfg.App.ID, Menu: exapp.MenuName,
-		NextcloudURL: cfg.Nextcloud.URL, Config: setupcheck.ConfigFindings(cfg), Observed: notifier.Observed, Logger: log})
+		AppName: cfg.App.DisplayName, Link: checks.Link, Observations: observations, Interval: cfg.Nextcloud.NotifyInterval, Logger: log})
 	lc := exapp.New(exapp.Options{
 		NC: nc, DisplayName: cfg.App.DisplayName, AppVersion: cfg.App.Version,
-		Capabilities:  []string{"farms", "farm_state", "observations", "cache", "diagnostics"},
 		Steps:         initSteps(rdb, tokens, res),
 		Contributions: []exapp.Contribution{checks},
 		Logger:        log,
 	})
 	m.onClose(lc.Wait)
-	store := credentials.New(rdb, credentials.Options{Prefix: cfg.App.ID, Logger: log})
-	m.onClose(func() { _ = store.Close() })
 	integr, err := integration.New(integration.Options{
 		Credentials: store, Limiter: credentials.NewLimiter(rdb, credentials.LimiterOptions{Prefix: cfg.App.ID}),
 		HMACKey: []byte(cfg.JWT.SigningKey), PublicKey: cfg.JWT.PublicKey,
@@ -244,29 +249,26 @@ func (m *Main) wireServices(ctx context.Context, log *slog.Logger, rdb redis.Uni
 	if err != nil {
 		return handlers.Deps{}, err
 	}
-	o := ops.New(ops.Deps{Creds: store,
-		AppID: cfg.App.ID, AppVersion: cfg.App.Version, Cache: c, Reads: res, Tokens: tokens, Breaker: brk,
-		UpstreamCounters: counters, UpstreamURL: cfg.Upstream.URL, Redis: rdb, RedisKind: redisKind,
-		Lifecycle: lc, Started: time.Now(), Logger: log, LastSigned: m.lastSigned.get,
-	})
-	layers.set(o)
+	verifier := appapi.NewVerifier(cfg.App.ID, cfg.App.Secret)
+	doctor := diagnostics.NewDoctor(layers, diagnostics.DoctorOptions{Lifecycle: lc, Verifier: verifier, Started: m.started})
+	cacheAdm := cacheadmin.New(cacheadmin.Deps{Cache: c, Reads: res, Tokens: tokens, UpstreamCounters: counters, Logger: log})
 	go notifier.Run(pctx)
 	return handlers.Deps{
 		AppID: cfg.App.ID, AppVersion: cfg.App.Version,
-		Verifier:       appapi.NewVerifier(cfg.App.ID, cfg.App.Secret),
+		Verifier:       verifier,
 		Logger:         log,
 		RequestTimeout: cfg.Server.RequestTimeout,
 		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
 		Lifecycle:      lc,
-		Occ:            o,
+		Occ:            occ.New(cacheAdm, doctor, store),
 		Resources:      res,
-		CacheAdm:       o,
-		Diag:           o,
+		CacheAdm:       cacheAdm,
+		Diag:           doctor,
 		Creds:          store,
 		Integr:         integr,
 		OpenAPI:        doc,
 		Static:         staticFS(),
-		Metrics:        observer(mt),
+		Metrics:        mt,
 		Admins:         admins,
 		SetupChecks:    checks,
 	}, nil
@@ -288,50 +290,10 @@ func openAPI(version string) ([]byte, error) {
 	return doc, nil
 }
 
-// observer returns mt as the handlers' observer, or nil when metrics are
-// off (a nil *metrics.Metrics inside an interface would not be nil).
-func observer(mt *metrics.Metrics) handlers.RequestObserver {
-	if mt == nil {
-		return nil
-	}
-	return mt
-}
-
-// lateFunc breaks the construction cycle ops → handlers.Server → ops: ops
-// asks for the server's last-signed time, which exists only after the
-// server is built.
-type lateFunc struct {
-	mu sync.Mutex
-	f  func() time.Time
-}
-
-func (l *lateFunc) set(f func() time.Time) { l.mu.Lock(); l.f = f; l.mu.Unlock() }
-
-func (l *lateFunc) get() time.Time {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.f == nil {
-		return time.Time{}
-	}
-	return l.f()
-}
-
-// lateLayers breaks the construction cycle lifecycle → setup checks →
-// ops → lifecycle: the quick layer checks are ops's, bound once it exists.
-type lateLayers struct{ o atomic.Pointer[ops.Ops] }
-
-func (l *lateLayers) set(o *ops.Ops) { l.o.Store(o) }
-
-func (l *lateLayers) QuickLayer(ctx context.Context, name string) ops.Layer {
-	if o := l.o.Load(); o != nil {
-		return o.QuickLayer(ctx, name)
-	}
-	return ops.Layer{Layer: name, State: ops.StateDegraded, Summary: "Starting: not checked yet.", Evidence: map[string]any{}}
-}
-
 // staticFS is the admin UI: the built bundle js/dist (`make js`), else
 // js/public (only the app icon until the bundle is built), under the working
-// directory, /app (the container image) or next to the binary.
+// directory, /app (the container image) or next to the binary. With none of
+// them, every static file is a 404 envelope.
 func staticFS() fs.FS {
 	var dirs []string
 	for _, root := range []string{".", "/app", filepath.Join(filepath.Dir(os.Args[0]), "..")} {
@@ -342,7 +304,7 @@ func staticFS() fs.FS {
 			return os.DirFS(dir)
 		}
 	}
-	return nil
+	return embed.FS{} // empty
 }
 
 // confirmUpstream is the breaker's Confirm (internal/breaker): a known-good

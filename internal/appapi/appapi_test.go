@@ -18,6 +18,7 @@ const (
 // TestVerify is nc_py_api's security matrix (tests/_app_security_checks.py)
 // plus the malformed cases a fuzzing client would try.
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	good := appapi.AuthValue("admin", secret)
 	cases := []struct {
 		name     string
@@ -80,6 +81,7 @@ func strayBits(v string) string {
 }
 
 func TestSignRoundTrip(t *testing.T) {
+	t.Parallel()
 	c := appapi.Credentials{AppID: appID, AppVersion: "1.2.3", AAVersion: "32.0.0", Secret: secret}
 	h := http.Header{}
 	c.Sign(h, "alice")
@@ -96,6 +98,7 @@ func TestSignRoundTrip(t *testing.T) {
 // TestVerifyRemembersOnlyGoodValues: the fast path for a repeated value must
 // not let a different (wrong) value through, nor survive a wrong app id.
 func TestVerifyRemembersOnlyGoodValues(t *testing.T) {
+	t.Parallel()
 	v := appapi.NewVerifier(appID, secret)
 	good := http.Header{}
 	appapi.Credentials{AppID: appID, AppVersion: "1", Secret: secret}.Sign(good, "admin")

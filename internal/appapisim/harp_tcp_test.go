@@ -10,6 +10,7 @@ import (
 // which is how a test points the simulator at the port a real frps opened
 // for the ExApp's frpc. Without the key, the same URL is a manual daemon.
 func TestHarpOverTCP(t *testing.T) {
+	t.Parallel()
 	e := startEnvWith(t, RouteGen3, false, func(c *Config) { c.HarpSharedKey = "tcp-harp-key" })
 	e.register(t)
 	u, err := url.Parse(e.sim.cfg.ExAppURL)

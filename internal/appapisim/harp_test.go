@@ -8,6 +8,7 @@ import (
 )
 
 func TestHarpPath(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	tests := []struct {
@@ -46,6 +47,7 @@ func TestHarpPath(t *testing.T) {
 }
 
 func TestUnixSocketMode(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, true)
 	e.register(t)
 	hb, _ := e.exapp.last("/heartbeat")

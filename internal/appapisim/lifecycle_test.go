@@ -7,6 +7,7 @@ import (
 )
 
 func TestRegisterOrder(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	ev := e.exapp.Events()
@@ -35,6 +36,7 @@ func TestRegisterOrder(t *testing.T) {
 }
 
 func TestDisableEnableUnregister(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	res := e.sim.Disable(t.Context(), false)
@@ -68,6 +70,7 @@ func TestDisableEnableUnregister(t *testing.T) {
 }
 
 func TestRegisterHeartbeatFails(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.sim.exapp.base.Host = "127.0.0.1:1"
 	res := e.sim.Register(t.Context(), false)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestParseArgv(t *testing.T) {
+	t.Parallel()
 	cmd := OccCommand{Name: "w:flush",
 		Arguments: []OccArgument{{Name: "id", Mode: "required"}, {Name: "more", Mode: "array"}},
 		Options: []OccOption{
@@ -67,6 +68,7 @@ func TestParseArgv(t *testing.T) {
 }
 
 func TestOccExecution(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	c := &Client{BaseURL: e.simURL}
@@ -110,6 +112,7 @@ func TestOccExecution(t *testing.T) {
 }
 
 func TestOccHandlerFailure(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	e.exapp.ocs("POST", "api/v1/occ_command", "", map[string]any{"name": "testapp:broken", "description": "", "execute_handler": "missing/handler"})

@@ -9,6 +9,7 @@ import (
 )
 
 func TestOCSAuth(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	good := base64.StdEncoding.EncodeToString([]byte(":" + e.exapp.secret))
@@ -47,6 +48,7 @@ func TestOCSAuth(t *testing.T) {
 }
 
 func TestOCSEnabledExemptions(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	e.sim.Disable(t.Context(), false)
@@ -63,6 +65,7 @@ func TestOCSEnabledExemptions(t *testing.T) {
 }
 
 func TestOCSEndpoints(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	ocsData := func(out map[string]any) any { return out["ocs"].(map[string]any)["data"] }

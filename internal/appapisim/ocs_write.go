@@ -106,8 +106,6 @@ func xmlEscape(s string) string {
 
 // Param helpers: NC casts request values to the controller's parameter types.
 
-func (q *ocsReq) has(k string) bool { _, ok := q.params[k]; return ok }
-
 func (q *ocsReq) str(k string) string {
 	switch v := q.params[k].(type) {
 	case string:

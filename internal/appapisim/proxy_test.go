@@ -10,6 +10,7 @@ import (
 const proxyBase = "/index.php/apps/app_api/proxy/testapp/"
 
 func TestProxyAccessLevels(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	tests := []struct {
@@ -42,6 +43,7 @@ func TestProxyAccessLevels(t *testing.T) {
 }
 
 func TestProxyRejects(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	tests := []struct {
@@ -69,6 +71,7 @@ func TestProxyRejects(t *testing.T) {
 }
 
 func TestProxyHeaders(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	resp := e.do(t, http.MethodPost, proxyBase+"api/echo?a.b=1&x=1&x=2", "alice", map[string]string{
@@ -123,6 +126,7 @@ func TestProxyHeaders(t *testing.T) {
 }
 
 func TestProxyCachingRule(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	tests := []struct {
@@ -149,6 +153,7 @@ func TestProxyCachingRule(t *testing.T) {
 }
 
 func TestProxyBruteforce(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	for range 3 {
@@ -164,6 +169,7 @@ func TestProxyBruteforce(t *testing.T) {
 }
 
 func TestProxyExAppDown(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	e.sim.exapp.base.Host = "127.0.0.1:1"

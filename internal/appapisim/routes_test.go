@@ -3,6 +3,7 @@ package appapisim
 import "testing"
 
 func TestRouteMatching(t *testing.T) {
+	t.Parallel()
 	routes := []Route{
 		{URL: `^/api/admin/.*`, Verb: "GET,POST", AccessLevel: AccessAdmin},
 		{URL: `^/api/.*`, Verb: "GET,POST", AccessLevel: AccessUser},
@@ -51,6 +52,7 @@ func TestRouteMatching(t *testing.T) {
 }
 
 func TestRouteGen1FallThrough(t *testing.T) {
+	t.Parallel()
 	routes := []Route{
 		{URL: `api\/.*`, Verb: "GET", AccessLevel: AccessAdmin},
 		{URL: `api\/.*`, Verb: "GET", AccessLevel: AccessUser},
@@ -65,6 +67,7 @@ func TestRouteGen1FallThrough(t *testing.T) {
 }
 
 func TestPHPRebuildQuery(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"", ""},
 		{"a=1&b=2", "a=1&b=2"},
@@ -84,6 +87,7 @@ func TestPHPRebuildQuery(t *testing.T) {
 }
 
 func TestParseAppInfoRejectsBadRoutes(t *testing.T) {
+	t.Parallel()
 	bad := `<info><id>x</id><name>X</name><version>1</version><external-app><routes>
 <route><url>^/a</url><verb>GET</verb><access_level>ROOT</access_level><headers_to_exclude>cookie</headers_to_exclude></route>
 </routes></external-app></info>`

@@ -45,6 +45,7 @@ func (e *testExApp) ocsAt(full, user string) (int, map[string]any) {
 // control endpoints are what the provisioning API, the proxy's access
 // levels and the pages see, with Nextcloud's permission rules.
 func TestGroupMembershipAndProvisioningAPI(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	groupsOf := func(path, as string) (float64, []any) {
@@ -101,6 +102,7 @@ func TestGroupMembershipAndProvisioningAPI(t *testing.T) {
 }
 
 func TestNotificationsAreCheckedRecordedAndShown(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	good := map[string]any{"params": map[string]any{"object": "weather_apis_layer", "object_id": "redis-failing-1", "subject_type": "app_api_ex_app",
@@ -134,6 +136,7 @@ func TestNotificationsAreCheckedRecordedAndShown(t *testing.T) {
 }
 
 func TestSetupChecksNeedAppAPI35(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false) // AppAPI 32
 	e.register(t)
 	_, out := e.exapp.ocs("POST", "api/v1/setup_check", "", nil)
@@ -230,6 +233,7 @@ func TestSetupChecksFollowAppAPIRules(t *testing.T) {
 // TestSeedRegistersWithoutLifecycle: a seeded app authenticates at once,
 // no lifecycle call reaches it, and register still runs in full.
 func TestSeedRegistersWithoutLifecycle(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	c := &Client{BaseURL: e.simURL}
 	if code, _ := e.exapp.cloud("cloud/users/admin/groups", "admin"); code != 401 {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestEmbeddedPage(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	page := "/index.php/apps/app_api/embedded/testapp/main"
@@ -48,6 +49,7 @@ func TestEmbeddedPage(t *testing.T) {
 }
 
 func TestLoginSession(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, RouteGen3, false)
 	e.register(t)
 	resp := e.do(t, "GET", "/login?user=alice&redirect=/x", "", nil, "")

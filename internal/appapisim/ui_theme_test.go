@@ -157,6 +157,7 @@ func jsVarUse(t *testing.T) map[string][]string {
 }
 
 func TestThemeKnownNC32Values(t *testing.T) {
+	t.Parallel()
 	light, dark := servedThemes(t)
 	for _, c := range []struct{ theme, name, want string }{
 		{"light", "--color-main-background", "#ffffff"},
@@ -197,6 +198,7 @@ func TestThemeKnownNC32Values(t *testing.T) {
 }
 
 func TestThemeDefinesEveryVariableTheUIUses(t *testing.T) {
+	t.Parallel()
 	light, dark := servedThemes(t)
 	used := jsVarUse(t)
 	if len(used) == 0 {
@@ -215,6 +217,7 @@ func TestThemeDefinesEveryVariableTheUIUses(t *testing.T) {
 }
 
 func TestThemeTextContrast(t *testing.T) {
+	t.Parallel()
 	light, dark := servedThemes(t)
 	// Text colours NC 32 provides for text on the main background, plus every
 	// *-text variable the UI reads.

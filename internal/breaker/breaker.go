@@ -34,10 +34,11 @@
 // costs one Lua call per request. Every key shares one Redis Cluster hash
 // tag, {<KeyPrefix>:breaker:<Name>}, so each script touches one slot.
 //
-// While Redis fails (and for RedisRetry after each Redis error), a
-// process-local breaker with the same rules (Threshold in Window, Confirm,
-// doubling cooldown, one probe) is used, so a Redis outage never becomes an
-// upstream outage; its state is reported with a "local:" prefix.
+// While Redis fails (and for RedisRetry after each Redis error: a
+// redisback.Gate), a process-local breaker with the same rules (Threshold in
+// Window, Confirm, doubling cooldown, one probe) is used, so a Redis outage
+// never becomes an upstream outage; its state is reported with a "local:"
+// prefix.
 //
 // gobreaker v2's DistributedCircuitBreaker was considered and not used: its
 // Execute holds a store-wide mutex (polled every 500 ms, up to 5 s) for the
@@ -49,8 +50,6 @@ package breaker
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -58,6 +57,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/weather-apis/weather_apis/internal/redisback"
 )
 
 // ErrOpen is returned by Allow while calls must not go out.
@@ -129,12 +130,12 @@ type Status struct {
 
 // Breaker implements upstream.Breaker.
 type Breaker struct {
-	opts      Options
-	keys      keys
-	log       *slog.Logger
-	local     *local
-	downUntil atomic.Int64
-	ctr       struct{ opens, reopens, probes, confirms, rejected atomic.Int64 }
+	opts  Options
+	keys  keys
+	log   *slog.Logger
+	local *local
+	gate  *redisback.Gate // Redis back-off: the local breaker is used while it is down
+	ctr   struct{ opens, reopens, probes, confirms, rejected atomic.Int64 }
 }
 
 type keys struct{ open, tripped, probe, fail, closedAt, cooldown, confirm string }
@@ -177,6 +178,15 @@ func New(opts Options) (*Breaker, error) {
 		closedAt: base + ":closed_at", cooldown: base + ":cooldown", confirm: base + ":confirm",
 	}}
 	b.local = newLocal(b)
+	b.gate = redisback.NewGate(redisback.GateOptions{
+		Backoff: opts.RedisRetry,
+		OnDown: func(err error, _ time.Duration) {
+			log.Warn("breaker: Redis unavailable; using a process-local breaker", "error", err)
+		},
+		OnUp: func(downFor time.Duration) {
+			log.Info("breaker: Redis answers again; using the shared breaker", "down_for", downFor)
+		},
+	})
 	return b, nil
 }
 
@@ -266,6 +276,7 @@ func (b *Breaker) Status(ctx context.Context) Status {
 	if b.opts.Redis != nil && !b.redisDown() {
 		st, err := b.sharedStatus(ctx)
 		if err == nil {
+			b.redisAnswered()
 			st.Counters = b.Counters()
 			return st
 		}
@@ -284,16 +295,18 @@ func (b *Breaker) Counters() Counters {
 		Confirms: c.confirms.Load(), RejectedOpens: c.rejected.Load()}
 }
 
-func (b *Breaker) redisDown() bool { return time.Now().UnixNano() < b.downUntil.Load() }
+// redisDown: Redis failed less than RedisRetry ago; the local breaker decides.
+func (b *Breaker) redisDown() bool { return b.gate.Down() }
 
-func (b *Breaker) markDown(err error) {
-	if b.downUntil.Swap(time.Now().Add(b.opts.RedisRetry).UnixNano()) == 0 {
-		b.log.Warn("breaker: Redis unavailable; using a process-local breaker", "error", err)
+// markDown makes the process use its local breaker for RedisRetry.
+func (b *Breaker) markDown(err error) { b.gate.Fail(err) }
+
+// redisAnswered notes that Redis answered after a window ended, which ends
+// an outage (logged once). It never cuts a RedisRetry window short.
+func (b *Breaker) redisAnswered() {
+	if !b.gate.Down() {
+		b.gate.OK()
 	}
 }
 
-func newOwner() string {
-	var x [12]byte
-	_, _ = rand.Read(x[:])
-	return hex.EncodeToString(x[:])
-}
+func newOwner() string { return redisback.NewToken() }

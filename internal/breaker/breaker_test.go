@@ -403,6 +403,7 @@ func sum(reps []*breaker.Breaker) breaker.Counters {
 // sending 1 000 requests that crash the upstream leaves the breaker closed
 // while the upstream answers good requests (Confirm succeeds).
 func TestCallerFailuresCannotOpen(t *testing.T) {
+	t.Parallel()
 	for _, shared := range []bool{true, false} {
 		t.Run(map[bool]string{true: "redis", false: "local"}[shared], func(t *testing.T) {
 			var r *testenv.Redis
@@ -456,6 +457,7 @@ func TestCallerFailuresCannotOpen(t *testing.T) {
 // failures start one confirmation (calls keep going out meanwhile), and its
 // failure opens the circuit for every replica.
 func TestConfirmFailureOpens(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	c := &confirmer{gate: make(chan struct{})}
 	reps := c.replicas(t, r, 3, func(o *breaker.Options) { o.Cooldown, o.MaxCooldown = 10*time.Second, 10*time.Second })
@@ -493,6 +495,7 @@ func TestConfirmFailureOpens(t *testing.T) {
 // TestConfirmTimeoutOpens: a Confirm that outlasts ConfirmTimeout (and
 // ignores its context) counts as failed.
 func TestConfirmTimeoutOpens(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	gate := make(chan struct{})
 	t.Cleanup(func() { close(gate) })
@@ -577,6 +580,7 @@ func TestLocalCooldownDoubles(t *testing.T) {
 }
 
 func TestRedisDownUsesLocalBreaker(t *testing.T) {
+	testenv.NeedsProcesses(t, "kills and restarts redis-server")
 	r := testenv.StartRedis(t)
 	b := newBreaker(t, r)
 	r.Stop(t)
@@ -607,6 +611,7 @@ func TestRedisDownUsesLocalBreaker(t *testing.T) {
 // TestCanceledCallerKeepsRedis: a caller whose context is already canceled
 // still gets the shared verdict; its cancellation does not mark Redis down.
 func TestCanceledCallerKeepsRedis(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	b := newBreaker(t, r)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -620,6 +625,7 @@ func TestCanceledCallerKeepsRedis(t *testing.T) {
 }
 
 func TestWithoutRedis(t *testing.T) {
+	t.Parallel()
 	b := newBreaker(t, nil)
 	for range 3 {
 		_ = call(t, b, true)
@@ -665,6 +671,7 @@ func TestKeysShareOneHashTag(t *testing.T) {
 // upstream is healthy. (Found by TestChaos: "circuit open" 503s for 15 s
 // after a probe that succeeded during a Redis crash.)
 func TestGoodProbeSurvivesARedisHiccup(t *testing.T) {
+	testenv.NeedsProcesses(t, "freezes redis-server (SIGSTOP)")
 	r := testenv.StartRedis(t)
 	tune := func(o *breaker.Options) { o.RedisTimeout = 200 * time.Millisecond }
 	a, b := newBreakerWith(t, r, tune), newBreakerWith(t, r, tune)

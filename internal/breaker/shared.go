@@ -35,6 +35,7 @@ func (b *Breaker) allowShared(ctx context.Context) (func(bool), error) {
 		b.markDown(err)
 		return b.local.allow()
 	}
+	b.redisAnswered()
 	switch n {
 	case 0:
 		return nil, ErrOpen

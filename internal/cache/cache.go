@@ -12,6 +12,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/weather-apis/weather_apis/internal/redisback"
 )
 
 // Cache is a Redis read-through cache shared by every process of the app.
@@ -23,7 +25,7 @@ type Cache struct {
 	l1     *l1
 	admit  *doorkeeper // admission of unbounded variants (admit.go)
 	stats  counters
-	health health
+	health *redisback.Gate // Redis back-off: bypass the cache while Redis fails
 
 	ctl       atomic.Pointer[ctlState]
 	ctlSeq    atomic.Uint64 // numbers control reads in the order they are sent
@@ -38,7 +40,7 @@ type Cache struct {
 	shapes    sync.Map           // route -> *shapeRef, this process's copy
 	problems  sync.Map           // route -> *Problem, the last failed answer (diag.go)
 
-	storeScript, releaseScript, leaseScript, rotateScript, observeScript, driftScript *redis.Script
+	storeScript, rotateScript, observeScript, driftScript *redis.Script
 
 	bgCtx  context.Context // cancelled by Close
 	cancel context.CancelFunc
@@ -66,10 +68,8 @@ func New(ctx context.Context, o Options) (*Cache, error) {
 		l1:            newL1(o.L1TTL, o.L1MaxEntries, o.L1MaxBytes),
 		admit:         newDoorkeeper(o.AdmitWindow),
 		stats:         counters{routes: map[string]*routeCounters{}},
-		health:        health{backoff: o.RedisBackoff, log: o.Logger},
+		health:        newHealth(o),
 		storeScript:   redis.NewScript(storeLua),
-		releaseScript: redis.NewScript(releaseLua),
-		leaseScript:   redis.NewScript(leaseLua),
 		rotateScript:  redis.NewScript(rotateLua),
 		observeScript: redis.NewScript(observeLua),
 		driftScript:   redis.NewScript(driftLua),
@@ -122,7 +122,7 @@ func (c *Cache) Close() error {
 	c.wg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), c.o.RedisTimeout)
 	defer cancel()
-	if !c.health.down() {
+	if !c.health.Down() {
 		_ = c.flushStats(ctx)
 	}
 	return nil
@@ -159,7 +159,7 @@ func (c *Cache) every(d time.Duration, f func()) {
 
 func (c *Cache) flushLoop() {
 	c.every(c.o.StatsInterval, func() {
-		if !c.health.down() {
+		if !c.health.Down() {
 			_ = c.flushStats(c.bgCtx)
 		}
 	})
@@ -172,42 +172,23 @@ func randToken() string {
 	return hex.EncodeToString(b[:])
 }
 
-// health remembers a Redis failure for backoff, so requests during an
-// outage do not each wait for a timeout.
-type health struct {
-	downUntil atomic.Int64 // unix nanoseconds, real time
-	wasDown   atomic.Bool
-	backoff   time.Duration
-	log       interface {
-		Warn(string, ...any)
-		Info(string, ...any)
-	}
-}
-
-func (h *health) down() bool { return time.Now().UnixNano() < h.downUntil.Load() }
-
-func (h *health) fail(err error) {
-	h.downUntil.Store(time.Now().Add(h.backoff).UnixNano())
-	if !h.wasDown.Swap(true) {
-		h.log.Warn("cache: redis failed; bypassing the cache", "err", err, "retry_after", h.backoff)
-	}
-}
-
-// ok records that Redis answered: requests use the cache again at once
-// instead of waiting out the back-off. It reports whether Redis was down.
-func (h *health) ok() bool {
-	if h.wasDown.Load() && h.wasDown.Swap(false) {
-		h.downUntil.Store(0)
-		h.log.Info("cache: redis answers again")
-		return true
-	}
-	return false
+// newHealth is the Redis back-off: after a failure Redis is treated as down
+// for RedisBackoff, so requests during an outage do not each wait for a
+// timeout.
+func newHealth(o Options) *redisback.Gate {
+	return redisback.NewGate(redisback.GateOptions{
+		Backoff: o.RedisBackoff,
+		OnDown: func(err error, window time.Duration) {
+			o.Logger.Warn("cache: redis failed; bypassing the cache", "err", err, "retry_after", window)
+		},
+		OnUp: func(time.Duration) { o.Logger.Info("cache: redis answers again") },
+	})
 }
 
 // redisOK records that Redis answered; after a failure the next control
 // read first checks that Redis still holds the same data set.
 func (c *Cache) redisOK() {
-	if c.health.ok() {
+	if c.health.OK() {
 		c.dials.Add(1)
 		c.expireCtl()
 	}
@@ -216,11 +197,7 @@ func (c *Cache) redisOK() {
 // redisFailed records err unless it is a miss (redis.Nil) or the caller
 // gave up (parent context done), which say nothing about Redis.
 func (c *Cache) redisFailed(parent context.Context, err error) {
-	if err == nil || errors.Is(err, redis.Nil) {
-		return
+	if redisback.Failed(parent, err) {
+		c.health.Fail(fmt.Errorf("redis: %w", err))
 	}
-	if errors.Is(err, context.Canceled) && parent.Err() != nil {
-		return
-	}
-	c.health.fail(fmt.Errorf("redis: %w", err))
 }

@@ -11,6 +11,7 @@ import (
 )
 
 func TestMissThenHit(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	clk := newClock()
 	a := mustCache(t, r, clk)
@@ -50,6 +51,7 @@ func TestMissThenHit(t *testing.T) {
 }
 
 func TestEveryKeyHasATTL(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	clk := newClock()
 	c := mustCache(t, r, clk)
@@ -79,6 +81,7 @@ func TestEveryKeyHasATTL(t *testing.T) {
 }
 
 func TestStaleWhileRevalidate(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	clk := newClock()
 	c := mustCache(t, r, clk)
@@ -114,6 +117,7 @@ func TestStaleWhileRevalidate(t *testing.T) {
 }
 
 func TestStaleIfErrorAndMaxStale(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	clk := newClock()
 	c := mustCache(t, r, clk)
@@ -153,6 +157,7 @@ func TestStaleIfErrorAndMaxStale(t *testing.T) {
 }
 
 func TestNegativeCachingOf404Only(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	clk := newClock()
 	c := mustCache(t, r, clk)
@@ -210,6 +215,7 @@ func TestNegativeCachingOf404Only(t *testing.T) {
 }
 
 func TestStatusAndSchemaVersionOfNon200(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	c := mustCache(t, r, newClock())
 	u := &upstream{status: 203, body: `{"id":2,"name":"x"}`, version: "7"}

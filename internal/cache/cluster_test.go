@@ -55,6 +55,7 @@ func mustCluster(t *testing.T) []string {
 }
 
 func TestRedisCluster(t *testing.T) {
+	testenv.NeedsProcesses(t, "a Redis Cluster of redis-server processes")
 	addrs := mustCluster(t)
 	clk := newClock()
 	newCache := func() *Cache {

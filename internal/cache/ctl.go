@@ -23,7 +23,7 @@ func (c *Cache) ctlMaxAge() time.Duration {
 // traffic never waits for the control hash.
 func (c *Cache) ctlUsable(s *ctlState, now time.Time) bool {
 	age, maxAge := now.Sub(s.loadedAt), c.ctlMaxAge()
-	if age >= maxAge-maxAge/refreshAhead && !c.health.down() && c.ctlAhead.CompareAndSwap(false, true) {
+	if age >= maxAge-maxAge/refreshAhead && !c.health.Down() && c.ctlAhead.CompareAndSwap(false, true) {
 		if !c.goBackground(func() {
 			defer c.ctlAhead.Store(false)
 			_, _, _ = c.ctlFlight.Do("ctl", func() (any, error) {
@@ -46,7 +46,7 @@ func (c *Cache) snapshot(ctx context.Context) *ctlState {
 	if s != nil && c.ctlUsable(s, c.now()) {
 		return s
 	}
-	if c.health.down() {
+	if c.health.Down() {
 		return s
 	}
 	ch := c.ctlFlight.DoChan("ctl", func() (any, error) {

@@ -49,6 +49,7 @@ func TestInvalidateReachesOtherProcesses(t *testing.T) {
 // TestInvalidateDuringLoad: a load that began before a write must not
 // re-cache the old answer after the write's invalidation.
 func TestInvalidateDuringLoad(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	clk := newClock()
 	c := mustCache(t, r, clk)

@@ -109,6 +109,7 @@ func TestProbeFindsARenameNobodyScripted(t *testing.T) {
 // was renamed (the same request, so compared strictly) is drift of the
 // route, recorded like the probe's.
 func TestVerifyFindsAShapeChange(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	clk := newClock()
 	a := mustCache(t, r, clk)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestRedisStoppedAndRestarted(t *testing.T) {
+	testenv.NeedsProcesses(t, "kills and restarts redis-server")
 	r := testenv.StartRedis(t)
 	clk := newClock()
 	c := mustCache(t, r, clk)
@@ -62,6 +63,7 @@ func TestRedisStoppedAndRestarted(t *testing.T) {
 // TestRedisFrozen: a Redis that accepts connections but never answers
 // (SIGSTOP) costs at most one timeout, then requests bypass at once.
 func TestRedisFrozen(t *testing.T) {
+	testenv.NeedsProcesses(t, "freezes redis-server (SIGSTOP)")
 	r := testenv.StartRedis(t)
 	clk := newClock()
 	c := mustCache(t, r, clk, func(o *Options) { o.RedisTimeout = 200 * time.Millisecond; o.RedisBackoff = time.Minute })
@@ -81,6 +83,7 @@ func TestRedisFrozen(t *testing.T) {
 }
 
 func TestNewWithRedisDown(t *testing.T) {
+	testenv.NeedsProcesses(t, "kills and restarts redis-server")
 	r := testenv.StartRedis(t)
 	r.Stop(t)
 	clk := newClock()

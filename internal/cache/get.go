@@ -83,7 +83,7 @@ func (c *Cache) get(ctx context.Context, p Policy, req RequestKey, load Loader) 
 			return hitResult(it.e, it.key, now, false)
 		}
 	}
-	if s == nil || c.health.down() {
+	if s == nil || c.health.Down() {
 		return c.bypass(ctx, p, req, load)
 	}
 	if p.Revalidate {
@@ -129,7 +129,7 @@ func (c *Cache) l1Get(p Policy, req RequestKey, s *ctlState, now time.Time) *l1I
 // take the normal path.
 func (c *Cache) rereadL1(p Policy, req RequestKey, it *l1Item) {
 	s := c.ctl.Load()
-	if s == nil || !it.ctl.sameGen(s, p.Route) || c.health.down() {
+	if s == nil || !it.ctl.sameGen(s, p.Route) || c.health.Down() {
 		return
 	}
 	now := c.now()

@@ -69,6 +69,12 @@ func mustClient(tb testing.TB, r *testenv.Redis) *redis.Client {
 
 // mustCache returns a Cache on its own client (as a separate process would
 // have), closed at the end of the test.
+//
+// Tests with one Cache call t.Parallel. Tests with several do not: they
+// expect one instance to see another's control-hash change (a version, a
+// shape, a flush) at its next read, which the Pub/Sub message delivers in
+// microseconds on an idle machine but not always under the load of parallel
+// tests (with -race, 2 CPUs).
 func mustCache(tb testing.TB, r *testenv.Redis, clk *clock, tune ...func(*Options)) *Cache {
 	tb.Helper()
 	logs := &lockedBuffer{}
@@ -94,6 +100,21 @@ func mustCache(tb testing.TB, r *testenv.Redis, clk *clock, tune ...func(*Option
 }
 
 func noPubSub(o *Options) { o.DisablePubSub = true }
+
+// heard waits until b's control snapshot has a's versions. a's answer
+// recorded a schema version and published it; b reloads its snapshot when
+// the message arrives, or, if b's subscription was confirmed only after the
+// publish, at its next read. Both take microseconds on an idle machine, but
+// not always less than the gap to b's next read under load (then b, keyed
+// for the old version, misses and loads itself: correct, but not the shared
+// entry a test means to look at).
+func heard(tb testing.TB, a, b *Cache) {
+	tb.Helper()
+	ctx := context.Background()
+	eventually(tb, 3*time.Second, "the other instance to hear of the recorded version", func() bool {
+		return b.snapshot(ctx).versionTok == a.snapshot(ctx).versionTok
+	})
+}
 
 // upstream is a scripted loader that counts its calls.
 type upstream struct {

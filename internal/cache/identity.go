@@ -151,7 +151,7 @@ func (c *Cache) checkIdentity(ctx context.Context) error {
 func (c *Cache) identityLoop() {
 	c.every(identityEvery, func() {
 		c.l1.sweep(c.now())
-		if c.health.down() {
+		if c.health.Down() {
 			return
 		}
 		ctx, cancel := context.WithTimeout(c.bgCtx, 4*c.o.RedisTimeout)

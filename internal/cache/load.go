@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/redisback"
 )
 
 // errLockedByOther: another process holds the load lock and the caller has
@@ -54,25 +55,25 @@ func (c *Cache) detach(ctx context.Context, d time.Duration) (context.Context, c
 // lock.
 func (c *Cache) fill(ctx context.Context, p Policy, req RequestKey, s *ctlState, key string, load Loader, prev *entry) (Result, error) {
 	haveStale := prev != nil
-	lock, token := lockKey(key), randToken()
+	lock := redisback.Lock{Key: lockKey(key), Token: randToken(), TTL: p.LockTTL}
 	deadline := time.Now().Add(p.WaitMax)
 	for attempt := 0; ; attempt++ {
-		got, tomb, e, err := c.tryLock(ctx, p, s, req, key, lock, token)
+		got, tomb, e, err := c.tryLock(ctx, p, s, req, key, lock)
 		switch {
 		case err != nil:
 			return c.direct(ctx, p, req, load)
 		case e != nil:
 			if got {
-				c.release(ctx, lock, token)
+				c.release(ctx, lock)
 			}
 			return hitResult(e, key, c.now(), true)
 		case got:
-			defer c.release(ctx, lock, token)
+			defer c.release(ctx, lock)
 			return c.loadAndStore(ctx, p, req, s, key, tomb, load, prev)
 		case haveStale:
 			return Result{}, errLockedByOther
 		}
-		e, lockGone, err := c.waitFor(ctx, p, s, req, key, lock, deadline)
+		e, lockGone, err := c.waitFor(ctx, p, s, req, key, lock.Key, deadline)
 		switch {
 		case ctx.Err() != nil:
 			return Result{}, envelope.From(ctx.Err())
@@ -90,21 +91,21 @@ func (c *Cache) fill(ctx context.Context, p Policy, req RequestKey, s *ctlState,
 		// key. Follow it instead of loading again.
 		if ns := c.snapshot(ctx); ns != nil && ns != s {
 			s, key = ns, c.keys.entryKey(ns, p.Route, req.Hash())
-			lock = lockKey(key)
+			lock.Key = lockKey(key)
 		}
 	}
 }
 
 // tryLock takes the load lock and reads the tombstone and the entry in one
 // round trip. e is a fresh entry (put in L1) or nil.
-func (c *Cache) tryLock(ctx context.Context, p Policy, s *ctlState, req RequestKey, key, lock, token string) (got bool, tomb string, e *entry, err error) {
+func (c *Cache) tryLock(ctx context.Context, p Policy, s *ctlState, req RequestKey, key string, lock redisback.Lock) (got bool, tomb string, e *entry, err error) {
 	rctx, cancel := context.WithTimeout(ctx, c.o.RedisTimeout)
 	defer cancel()
 	seq := c.l1.seq()
 	var set *redis.BoolCmd
 	var val, tc *redis.StringCmd
 	_, err = c.rdb.Pipelined(rctx, func(pl redis.Pipeliner) error {
-		set = pl.SetNX(rctx, lock, token, p.LockTTL)
+		set = lock.SetNX(rctx, pl)
 		tc = pl.Get(rctx, c.keys.tomb(p.Route, req.Hash()))
 		val = pl.Get(rctx, key)
 		return nil
@@ -175,17 +176,13 @@ func (c *Cache) waitFor(ctx context.Context, p Policy, s *ctlState, req RequestK
 }
 
 // release deletes the lock if this token still holds it.
-func (c *Cache) release(ctx context.Context, lock, token string) {
+func (c *Cache) release(ctx context.Context, lock redisback.Lock) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.o.RedisTimeout)
 	defer cancel()
-	if err := c.releaseScript.Run(rctx, c.rdb, []string{lock}, token).Err(); err != nil && !errors.Is(err, redis.Nil) {
+	if _, err := lock.Release(rctx, c.rdb); err != nil {
 		c.redisFailed(rctx, err)
 	}
 }
-
-// releaseLua deletes KEYS[1] when it holds ARGV[1].
-const releaseLua = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`
 
 // revalidate starts one background refresh of key (stale-while-revalidate);
 // it returns at once. At most one refresh per key runs in this process, and

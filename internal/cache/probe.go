@@ -3,13 +3,11 @@ package cache
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
 	"github.com/weather-apis/weather_apis/internal/jsonshape"
+	"github.com/weather-apis/weather_apis/internal/redisback"
 )
 
 // The probe finds upstream changes that no request brings. Each round, one
@@ -78,37 +76,29 @@ const (
 type Probe struct {
 	c     *Cache
 	o     ProbeOptions
-	lease time.Duration
-	token string
+	lease redisback.Lock // the probe lease (Key, this process's Token, TTL)
 }
 
 // NewProbe returns a Probe whose lease lasts lease (at least 1 s).
 func (c *Cache) NewProbe(o ProbeOptions, lease time.Duration) *Probe {
-	return &Probe{c: c, o: o, lease: max(lease, time.Second), token: randToken()}
+	return &Probe{c: c, o: o, lease: redisback.Lock{Key: c.keys.probe(), Token: randToken(), TTL: max(lease, time.Second)}}
 }
-
-// leaseLua renews KEYS[1] for ARGV[1] or takes it when free.
-// ARGV: token, lease ms. Returns 1 when this token holds the lease.
-const leaseLua = `if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-return 0`
 
 // Once runs one round if this process holds (or takes) the lease. ran
 // reports whether it did; runs are the outcomes per route, in order.
 func (p *Probe) Once(ctx context.Context) (ran bool, runs []ProbeRun, err error) {
 	c := p.c
 	rctx, cancel := context.WithTimeout(ctx, c.o.RedisTimeout)
-	held, err := c.leaseScript.Run(rctx, c.rdb, []string{c.keys.probe()}, p.token, p.lease.Milliseconds()).Int()
+	held, err := p.lease.Hold(rctx, c.rdb)
 	cancel()
 	if err != nil {
 		c.redisFailed(ctx, err)
 		return false, nil, err
 	}
-	if held != 1 {
+	if !held {
 		return false, nil, nil
 	}
-	fctx, cancel := context.WithTimeout(ctx, p.lease)
+	fctx, cancel := context.WithTimeout(ctx, p.lease.TTL)
 	defer cancel()
 	if p.o.Before != nil {
 		if err := p.o.Before(fctx); err != nil {
@@ -218,9 +208,9 @@ func (p *Probe) Run(ctx context.Context, interval time.Duration) {
 		select {
 		case <-ctx.Done():
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.c.o.RedisTimeout)
-			err := p.c.releaseScript.Run(rctx, p.c.rdb, []string{p.c.keys.probe()}, p.token).Err()
+			_, err := p.lease.Release(rctx, p.c.rdb)
 			cancel()
-			if err != nil && !errors.Is(err, redis.Nil) {
+			if err != nil {
 				p.c.redisFailed(rctx, err)
 			}
 			return

@@ -100,6 +100,7 @@ func TestWriteThatLandsLate(t *testing.T) {
 // replica that missed it). No process, not even a new one, may serve the
 // pre-write entry, and a flush must reach every process.
 func TestRedisRestoredFromAnOlderSnapshot(t *testing.T) {
+	testenv.NeedsProcesses(t, "restarts redis-server from an older dump.rdb")
 	r := testenv.StartRedis(t)
 	clk := newClock()
 	a, b := mustCache(t, r, clk), mustCache(t, r, clk)
@@ -311,6 +312,7 @@ func TestKilledSubscriberDropsL1AtOnce(t *testing.T) {
 // TestL1IsNotRefilledAcrossAnInvalidation: a Redis read that was in flight
 // when an invalidation arrived must not put its (old) answer into L1.
 func TestL1IsNotRefilledAcrossAnInvalidation(t *testing.T) {
+	t.Parallel()
 	l := newL1(time.Second, 100, 1<<20)
 	s := newCtlState(map[string]string{"epoch": "e"}, time.Now())
 	e := &entry{meta: meta{Status: 200}, body: []byte(`{}`), storedAt: time.Now(), ttl: time.Minute}

@@ -223,7 +223,7 @@ const statsTTL = 30 * 24 * time.Hour
 // unreachable it returns this process's counts with Shared false, no error.
 func (c *Cache) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{Routes: map[string]Counters{}}
-	if !c.health.down() && c.flushStats(ctx) == nil {
+	if !c.health.Down() && c.flushStats(ctx) == nil {
 		rctx, cancel := context.WithTimeout(ctx, c.o.RedisTimeout)
 		fields, err := c.rdb.HGetAll(rctx, c.keys.stats()).Result()
 		cancel()

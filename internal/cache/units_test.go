@@ -11,6 +11,7 @@ import (
 )
 
 func TestCacheStatus(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		r    Result
@@ -37,6 +38,7 @@ func TestCacheStatus(t *testing.T) {
 }
 
 func TestNewRequestKey(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		path  string
@@ -71,6 +73,7 @@ func TestNewRequestKey(t *testing.T) {
 }
 
 func TestPolicyNorm(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		p       Policy
@@ -107,6 +110,7 @@ func TestPolicyNorm(t *testing.T) {
 }
 
 func TestNewRequiresOptions(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	cases := []Options{{}, {Redis: mustClient(t, r)}, {Redis: mustClient(t, r), AppID: "a"}}
 	for _, o := range cases {

@@ -124,6 +124,7 @@ func TestSchemaVersionChangeMakesOldEntriesUnreachable(t *testing.T) {
 		t.Fatalf("schema version = %q; want 1 (from the body)", got.SchemaVersion)
 	}
 	mustGet(t, a, pl, listReq, list)
+	heard(t, a, b)
 	want(t, mustGet(t, b, ps, schemaReq, up), XCacheHit, envelope.SourceCache, schemaV1) // b has it in L1 now
 
 	// The backend moves to v2; a fresh read after expiry notices it.

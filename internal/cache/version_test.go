@@ -21,6 +21,7 @@ func TestRejectedAnswerStillChangesTheVersion(t *testing.T) {
 	req := reqKey("/schema")
 	u := newUpstream(`{"schema_version":1,"fields":[]}`)
 	mustGet(t, a, p, req, u)
+	heard(t, a, b)
 	want(t, mustGet(t, b, p, req, u), XCacheHit, envelope.SourceCache, `{"schema_version":1,"fields":[]}`)
 
 	// The backend moves to version 2, in a layout this route refuses (it

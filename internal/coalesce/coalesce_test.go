@@ -69,6 +69,7 @@ func get(t *testing.T, c *http.Client, base string, n int) {
 // last buffer flush is exactly one full buffer, every answer arrives whole
 // on a keep-alive connection: nothing is left held.
 func TestEveryAnswerArrives(t *testing.T) {
+	t.Parallel()
 	base := serve(t, true)
 	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	defer c.CloseIdleConnections()
@@ -159,6 +160,7 @@ func readWithin(c net.Conn, n int, d time.Duration) ([]byte, error) {
 }
 
 func TestConnHoldsOnlyArmedFullBuffers(t *testing.T) {
+	t.Parallel()
 	full := bytes.Repeat([]byte{'a'}, 4096)
 	ops := []struct {
 		name string

@@ -202,7 +202,7 @@ func TestUnknownYAMLKeys(t *testing.T) {
 		{"top-level typo", "upstrem:\n  url: http://x\n", []string{"unknown key upstrem.url", "did you mean upstream.url?"}},
 		{"env name used as key", "WEATHER_APIS_UPSTREAM_URL: http://x\n", []string{"did you mean upstream.url?"}},
 		{"far off, no hint", "totally_unrelated: 1\n", []string{"unknown key totally_unrelated"}},
-		{"value given a mapping", "upstream:\n  url:\n    host: x\n", []string{"upstream.url must be a single value"}},
+		{"value given a mapping", "upstream:\n  url:\n    host: x\n", []string{"upstream.url (WEATHER_APIS_UPSTREAM_URL, from file", "must be a single value, not a mapping"}},
 		{"section given a value", "upstream: http://x\n", []string{"upstream is a section"}},
 		{"empty section is fine", "redis:\n  # url: redis://x\ncache: {}\n", nil},
 	}

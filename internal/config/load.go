@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 
+	"github.com/go-viper/mapstructure/v2"
 	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/confmap"
 	"github.com/knadh/koanf/providers/env/v2"
@@ -14,85 +17,127 @@ import (
 	yamlv3 "go.yaml.in/yaml/v3"
 )
 
-// Load builds the configuration from three layers, lowest precedence first:
-// the built-in defaults (app.version defaults to buildVersion), the YAML file
-// named by WEATHER_APIS_CONFIG in environ, and environ itself. environ holds
-// "NAME=value" entries as os.Environ returns them; a variable set to the
-// empty string counts as unset, as AppAPI passes only non-empty values.
+// layer is one source of values: a koanf instance holding only what that
+// source sets, keyed by Setting.Key.
+type layer struct {
+	src  Source
+	name string // the YAML file's path for SourceFile, else how problems name the layer
+	k    *koanf.Koanf
+}
+
+// describe names the layer in a value problem ("from …").
+func (l layer) describe() string {
+	if l.src == SourceFile {
+		return "file " + l.name
+	}
+	return l.name
+}
+
+// Load builds the configuration from the built-in defaults (app.version
+// defaults to buildVersion), the YAML file named by WEATHER_APIS_CONFIG in
+// environ, and environ itself; its Nextcloud layer is empty until
+// WithNextcloud. environ holds "NAME=value" entries as os.Environ returns
+// them; a variable set to the empty string counts as unset, as AppAPI passes
+// only non-empty values.
 //
 // Unknown YAML keys, unknown WEATHER_APIS_* variables, an unreadable or
 // malformed file and invalid values are all collected: on any problem Load
 // returns a nil Config and a *ValidationError listing every one of them.
 func Load(environ []string, buildVersion string) (*Config, error) {
-	l := newLoader(environ)
-	def := l.defaults(buildVersion)
-	fileVals := l.file()
-	envK := l.env()
+	path := ""
+	for _, kv := range environ { // the last occurrence wins, as in the env layer
+		if name, val, ok := strings.Cut(kv, "="); ok && name == envConfigFile {
+			path = val
+		}
+	}
+	fileK, problems := fileLayer(path)
+	return build([]layer{
+		{SourceDefault, "default", defaultsLayer(buildVersion)},
+		{SourceNextcloud, "Nextcloud admin settings", koanf.New(".")},
+		{SourceFile, path, fileK},
+		{SourceEnv, "environment", envLayer(environ)},
+	}, problems)
+}
 
+// WithNextcloud returns the configuration rebuilt with vals (admin settings
+// form field id → value, see NextcloudFields) as its Nextcloud layer, above
+// the defaults and below the file and the environment (README.md,
+// "Configuration"). An empty or missing value unsets its field. The values
+// go through the same decoding and checks as Load's; each one is tried on
+// its own, and one that is rejected leaves its setting as it was in c and is
+// reported in the returned *ValidationError, next to a Config that holds the
+// accepted ones. c itself is never changed.
+func (c *Config) WithNextcloud(vals map[string]string) (*Config, error) {
+	if len(c.layers) == 0 {
+		return c, errors.New("config: WithNextcloud needs a Config built by Load")
+	}
+	fields := NextcloudFields()
+	cur, problems := c, []string(nil)
+	for _, id := range slices.Sorted(maps.Keys(fields)) {
+		layers := slices.Clone(cur.layers)
+		nc := layers[1].k.Copy() // layers[1] is the Nextcloud layer (Load)
+		if vals[id] == "" {
+			nc.Delete(fields[id])
+		} else {
+			_ = nc.Set(fields[id], vals[id]) // Set fails only with StrictMerge
+		}
+		layers[1].k = nc
+		next, err := build(layers, nil)
+		if verr := (*ValidationError)(nil); errors.As(err, &verr) {
+			problems = append(problems, verr.Problems...)
+			continue
+		}
+		cur = next
+	}
+	return cur, validationError(problems)
+}
+
+// build merges layers (lowest first), decodes the result into a Config
+// and checks it; problems are those already found while reading layers.
+func build(layers []layer, problems []string) (*Config, error) {
 	merged := koanf.New(".")
-	if err := merged.Merge(def); err != nil {
-		return nil, fmt.Errorf("cannot merge config defaults: %w", err)
+	for _, l := range layers {
+		_ = merged.Merge(l.k) // Merge fails only with StrictMerge
 	}
-	if err := merged.Load(confmap.Provider(fileVals, "."), nil); err != nil {
-		return nil, fmt.Errorf("cannot merge config file: %w", err)
-	}
-	if err := merged.Merge(envK); err != nil {
-		return nil, fmt.Errorf("cannot merge environment: %w", err)
-	}
-
-	c := &Config{sources: make(map[string]Source, len(l.specs))}
-	bad := make(map[string]bool)
-	for _, s := range l.specs {
-		src := SourceDefault
-		if _, ok := fileVals[s.Key]; ok {
-			src = SourceFile
+	settings := table()
+	c := &Config{layers: layers, sources: make(map[string]Source, len(settings))}
+	for _, s := range settings {
+		for _, l := range layers {
+			if l.k.Exists(s.Key) {
+				c.sources[s.Key] = l.src
+			}
 		}
-		if envK.Exists(s.Key) {
-			src = SourceEnv
-		}
-		c.sources[s.Key] = src
-		raw := merged.Get(s.Key)
-		if err := s.set(c, raw); err != nil {
-			bad[s.Key] = true
-			l.problems = append(l.problems, l.valueProblem(s, src, raw, err))
+		switch v := merged.Get(s.Key).(type) {
+		case nil: // YAML null reads as empty, like an empty variable
+			if merged.Exists(s.Key) {
+				_ = merged.Set(s.Key, "")
+			}
+		case string: // secrets are used byte for byte, everything else trimmed
+			if !s.Secret {
+				_ = merged.Set(s.Key, strings.TrimSpace(v))
+			}
 		}
 	}
-	l.crossCheck(c, bad)
-	if verr := newValidationError(l.problems); verr != nil {
-		return nil, verr
+	err := merged.UnmarshalWithConf("", c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
+		DecodeHook:  decodeHook,
+		ErrorUnused: true,                                             // an unknown key is an error, not ignored
+		MatchName:   func(key, tag string) bool { return key == tag }, // keys are case-sensitive
+	}})
+	r := &report{c: c, layers: layers, settings: make(map[string]Setting, len(settings)), problems: problems}
+	for _, s := range settings {
+		r.settings[s.Key] = s
+	}
+	r.check(r.decodeErrors(err))
+	if err := validationError(r.problems); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
-// loader holds the state of one Load call.
-type loader struct {
-	environ  []string
-	specs    []spec
-	byKey    map[string]spec
-	byEnv    map[string]spec
-	path     string // the YAML file, "" if none
-	problems []string
-}
-
-func newLoader(environ []string) *loader {
-	l := &loader{environ: environ, specs: specTable(),
-		byKey: make(map[string]spec), byEnv: make(map[string]spec)}
-	for _, s := range l.specs {
-		l.byKey[s.Key] = s
-		l.byEnv[s.Env] = s
-	}
-	for _, kv := range environ { // the last occurrence wins, as in the env layer
-		if name, val, ok := strings.Cut(kv, "="); ok && name == envConfigFile {
-			l.path = val
-		}
-	}
-	return l
-}
-
-// defaults returns the built-in layer.
-func (l *loader) defaults(buildVersion string) *koanf.Koanf {
-	m := make(map[string]any, len(l.specs))
-	for _, s := range l.specs {
+// defaultsLayer returns the built-in layer.
+func defaultsLayer(buildVersion string) *koanf.Koanf {
+	m := map[string]any{}
+	for _, s := range table() {
 		m[s.Key] = s.Default
 	}
 	m["app.version"] = buildVersion
@@ -101,28 +146,33 @@ func (l *loader) defaults(buildVersion string) *koanf.Koanf {
 	return k
 }
 
-// file reads the YAML layer and returns its known keys (flattened); unknown
-// keys and read or parse errors become problems.
-func (l *loader) file() map[string]any {
-	out := make(map[string]any)
-	if l.path == "" {
-		return out
-	}
+// fileLayer reads the YAML file at path ("" = none). A section left empty
+// (a header whose keys are all commented out) is dropped so that it does not
+// hide the defaults; a section given a single value is a problem.
+func fileLayer(path string) (*koanf.Koanf, []string) {
 	k := koanf.New(".")
-	if err := k.Load(file.Provider(l.path), yaml.Parser()); err != nil {
-		l.problems = append(l.problems, fileProblem(l.path, err))
-		return out
+	if path == "" {
+		return k, nil
 	}
+	if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
+		return koanf.New("."), []string{fileProblem(path, err)}
+	}
+	var problems []string
 	for key, val := range k.All() {
-		if _, ok := l.byKey[key]; ok {
-			out[key] = val
+		if !isSection(key) {
 			continue
 		}
-		if msg := l.unknownKey(key, val); msg != "" {
-			l.problems = append(l.problems, fmt.Sprintf("%s: %s", l.path, msg))
+		if _, isMap := val.(map[string]any); val != nil && !isMap {
+			problems = append(problems, fmt.Sprintf("%s: %s is a section and must be a mapping of its keys", path, key))
 		}
+		k.Delete(key)
 	}
-	return out
+	return k, problems
+}
+
+// isSection reports whether key is a proper prefix of some setting's key.
+func isSection(key string) bool {
+	return slices.ContainsFunc(table(), func(s Setting) bool { return strings.HasPrefix(s.Key, key+".") })
 }
 
 // fileProblem describes a read or YAML error without echoing file content.
@@ -142,85 +192,27 @@ func fileProblem(path string, err error) string {
 	}
 }
 
-// unknownKey explains a YAML key that is not a setting, or returns "" for
-// an empty section (a YAML header whose children are all commented out).
-func (l *loader) unknownKey(key string, val any) string {
-	if l.isSection(key) {
-		if m, ok := val.(map[string]any); val == nil || (ok && len(m) == 0) {
-			return ""
-		}
-		return fmt.Sprintf("%s is a section and must be a mapping of its keys", key)
+// envLayer reads the variables the table names (empty ones count as
+// unset). Any other WEATHER_APIS_* variable is kept under its own name, a
+// key no Config field has, so that decoding reports it as unknown.
+func envLayer(environ []string) *koanf.Koanf {
+	byEnv := map[string]string{}
+	for _, s := range table() {
+		byEnv[s.Env] = s.Key
 	}
-	for parent := key; ; {
-		i := strings.LastIndexByte(parent, '.')
-		if i < 0 {
-			break
-		}
-		parent = parent[:i]
-		if _, ok := l.byKey[parent]; ok {
-			return fmt.Sprintf("%s must be a single value, not a mapping (found key %s)", parent, key)
-		}
-	}
-	msg := fmt.Sprintf("unknown key %s", key)
-	if s, ok := l.byEnv[strings.ToUpper(key)]; ok {
-		return msg + "; did you mean " + s.Key + "?"
-	}
-	keys := make([]string, len(l.specs))
-	for i, s := range l.specs {
-		keys[i] = s.Key
-	}
-	if hint := suggest(key, keys); hint != "" {
-		msg += "; did you mean " + hint + "?"
-	}
-	return msg
-}
-
-// isSection reports whether key is a proper prefix of some setting's key.
-func (l *loader) isSection(key string) bool {
-	for _, s := range l.specs {
-		if strings.HasPrefix(s.Key, key+".") {
-			return true
-		}
-	}
-	return false
-}
-
-// env reads the environment layer through the table: only the variables
-// the table names are loaded (empty ones are skipped); other WEATHER_APIS_*
-// variables are problems.
-func (l *loader) env() *koanf.Koanf {
 	k := koanf.New(".")
-	p := env.Provider(".", env.Opt{
-		EnvironFunc: func() []string { return l.environ },
+	_ = k.Load(env.Provider(".", env.Opt{ // env.Read never fails
+		EnvironFunc: func() []string { return environ },
 		TransformFunc: func(name, val string) (string, any) {
-			if s, ok := l.byEnv[name]; ok {
-				if val == "" {
-					return "", nil
-				}
-				return s.Key, val
-			}
-			if strings.HasPrefix(name, envPrefix) && name != envConfigFile {
-				l.problems = append(l.problems, l.unknownEnv(name))
+			key, known := byEnv[name]
+			switch {
+			case known && val != "":
+				return key, val
+			case !known && strings.HasPrefix(name, envPrefix) && name != envConfigFile:
+				return name, val
 			}
 			return "", nil
 		},
-	})
-	_ = k.Load(p, nil) // env.Read never fails
+	}), nil)
 	return k
-}
-
-// unknownEnv explains an unknown WEATHER_APIS_* variable (never its value).
-func (l *loader) unknownEnv(name string) string {
-	msg := fmt.Sprintf("%s: unknown environment variable", name)
-	if s, ok := l.byEnv[strings.TrimPrefix(name, envPrefix)]; ok {
-		return msg + "; did you mean " + s.Env + "?"
-	}
-	names := make([]string, 0, len(l.specs))
-	for _, s := range l.specs {
-		names = append(names, s.Env)
-	}
-	if hint := suggest(name, names); hint != "" {
-		msg += "; did you mean " + hint + "?"
-	}
-	return msg
 }

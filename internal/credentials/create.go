@@ -22,6 +22,9 @@ type CreateRequest struct {
 	// ExpiresIn is a Go duration ("720h"); optional for API keys (never
 	// expire), defaulted for integration tokens.
 	ExpiresIn string `json:"expires_in"`
+	// CreatedBy names who asks (a Nextcloud user id, or "occ"); it is not
+	// part of the body.
+	CreatedBy string `json:"-"`
 }
 
 const (
@@ -35,10 +38,10 @@ type fieldErrors map[string][]string
 
 func (f fieldErrors) add(field, msg string) { f[field] = append(f[field], msg) }
 
-// decodeCreate parses body strictly. It returns BAD_REQUEST for a body that
+// DecodeCreate parses a POST /api/v1/admin/credentials body strictly. It returns BAD_REQUEST for a body that
 // is not one JSON object and VALIDATION_FAILED with field details for
 // unknown fields or wrongly typed values.
-func decodeCreate(body []byte) (CreateRequest, error) {
+func DecodeCreate(body []byte) (CreateRequest, error) {
 	var req CreateRequest
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
@@ -73,9 +76,9 @@ func validationFailed(fe fieldErrors) error {
 
 // validate checks req against the scope table and the limits, and returns
 // the normalised credential (without id and hash) or VALIDATION_FAILED.
-func (s *Store) validate(req CreateRequest, createdBy string, now time.Time) (*Credential, error) {
+func (s *Store) validate(req CreateRequest, now time.Time) (*Credential, error) {
 	fe := fieldErrors{}
-	c := &Credential{Name: strings.TrimSpace(req.Name), Type: req.Type, CreatedAt: now, CreatedBy: createdBy}
+	c := &Credential{Name: strings.TrimSpace(req.Name), Type: req.Type, CreatedAt: now, CreatedBy: req.CreatedBy}
 	switch {
 	case c.Name == "":
 		fe.add("name", "This field is required.")

@@ -13,7 +13,7 @@ type Type string
 
 const (
 	TypeAPIKey           Type = "api_key"           // long-lived, sent in X-API-Key
-	TypeIntegrationToken Type = "integration_token" // expiring, rotatable, X-API-Key or Bearer
+	TypeIntegrationToken Type = "integration_token" // expiring, X-API-Key or Bearer
 )
 
 // Token format (like GitHub's ghp_ tokens): "<prefix>_<id>_<secret>_<crc>"

@@ -7,6 +7,7 @@ import (
 )
 
 func TestTokenRoundTripAndParseErrors(t *testing.T) {
+	t.Parallel()
 	tok, err := newToken(TypeIntegrationToken, "abcDEF012345")
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +48,7 @@ func TestTokenRoundTripAndParseErrors(t *testing.T) {
 }
 
 func TestTokenShape(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for range 50 {
 		tok, err := newToken(TypeAPIKey, "000000000000")

@@ -20,7 +20,7 @@ type Credential struct {
 	CreatedAt  time.Time
 	CreatedBy  string
 	ExpiresAt  time.Time     // zero: never expires
-	Lifetime   time.Duration // expires_in at creation; rotation renews by it
+	Lifetime   time.Duration // expires_in at creation
 	LastUsedAt time.Time     // zero: never used (updated at most every Options.TouchEvery)
 	RevokedAt  time.Time     // zero: not revoked
 
@@ -59,7 +59,7 @@ func (c *Credential) Status(now time.Time) string {
 }
 
 // View is the JSON form of a credential (README.md "Integrations"). Secret is set only
-// in the answer to Create and Rotate.
+// in the answer to Create.
 type View struct {
 	ID         string     `json:"id"`
 	Name       string     `json:"name"`

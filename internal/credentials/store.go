@@ -2,7 +2,7 @@
 // and integration tokens) in Redis and verifies them.
 //
 // Tokens are "wak_…"/"wit_…" strings with a CRC-32 checksum (format.go); only
-// their SHA-256 is stored. Revocation, rotation and expiry are seen by every
+// their SHA-256 is stored. Revocation and expiry are seen by every
 // process within Options.CacheTTL (at most 1 s): the in-process look-up cache
 // lives that long and is also cleared by a Pub/Sub message on every change.
 package credentials
@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/redisback"
 )
 
 // Options tune a Store. Zero values mean the defaults in brackets.
@@ -39,13 +40,19 @@ type Options struct {
 	DefaultTokenTTL time.Duration
 	// MaxTTL is the longest expires_in accepted [8760h].
 	MaxTTL time.Duration
-	Logger *slog.Logger
-	Now    func() time.Time
+	// RedisBackoff is how long reads skip Redis after it failed, failing
+	// closed at once instead of waiting for a timeout per request [1s].
+	RedisBackoff time.Duration
+	Logger       *slog.Logger
+	Now          func() time.Time
 }
 
 func (o *Options) defaults() {
 	if o.Prefix == "" {
 		o.Prefix = "weather_apis"
+	}
+	if o.RedisBackoff <= 0 {
+		o.RedisBackoff = time.Second
 	}
 	if o.CacheTTL == 0 || o.CacheTTL > time.Second {
 		o.CacheTTL = time.Second
@@ -91,6 +98,8 @@ type Store struct {
 	misses  map[string]time.Time  // id -> when Redis said "no such id"
 	touched map[string]time.Time  // id -> last last_used_at write by this process
 	group   singleflight.Group
+	// gate skips Redis for a moment after it failed (internal/redisback).
+	gate *redisback.Gate
 
 	// secretChecks counts secretMatches calls: every Verify of a
 	// well-formed token makes exactly one, whether its id exists or not.
@@ -114,6 +123,13 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Store{rdb: rdb, o: o, cache: map[string]cacheEntry{}, misses: map[string]time.Time{}, touched: map[string]time.Time{},
 		cancel: cancel, done: make(chan struct{})}
+	s.gate = redisback.NewGate(redisback.GateOptions{
+		Backoff: o.RedisBackoff,
+		OnDown: func(err error, window time.Duration) {
+			o.Logger.Warn("credentials: Redis unavailable; integration credentials are refused (fail closed)", "error", err, "retry_after", window)
+		},
+		OnUp: func(downFor time.Duration) { o.Logger.Info("credentials: Redis answers again", "down_for", downFor) },
+	})
 	go s.listen(ctx)
 	return s
 }
@@ -129,29 +145,29 @@ func (s *Store) key(id string) string { return s.o.Prefix + ":{cred}:c:" + id }
 func (s *Store) idsKey() string       { return s.o.Prefix + ":{cred}:ids" }
 func (s *Store) channel() string      { return s.o.Prefix + ":{cred}:events" }
 func unavailable(err error) error     { return fmt.Errorf("%w: %w", ErrUnavailable, err) }
+
+// errBackoff is the cause of a read skipped while Redis recently failed.
+var errBackoff = errors.New("redis failed moments ago; not asked again yet")
+
 func notFound(id string) *envelope.Error {
 	return envelope.Errorf(envelope.CodeNotFound, "No credential has the id %s.", quote(id))
 }
 
-// Create validates body (CreateRequest JSON), stores a new credential and
-// returns its View with the secret, which is never shown again. Errors are
-// *envelope.Error: BAD_REQUEST, VALIDATION_FAILED or INTERNAL.
-func (s *Store) Create(ctx context.Context, createdBy string, body []byte) (any, error) {
-	req, err := decodeCreate(body)
-	if err != nil {
-		return nil, err
-	}
+// Create validates req, stores a new credential and returns its View with
+// the secret, which is never shown again. Errors are *envelope.Error:
+// VALIDATION_FAILED (with field details), STORE_UNAVAILABLE or INTERNAL.
+func (s *Store) Create(ctx context.Context, req CreateRequest) (View, error) {
 	now := s.o.Now()
-	c, err := s.validate(req, createdBy, now)
+	c, err := s.validate(req, now)
 	if err != nil {
-		return nil, err
+		return View{}, err
 	}
 	if c.ID, err = newID(); err != nil {
-		return nil, envelope.Wrap(envelope.CodeInternal, "Internal error", err)
+		return View{}, envelope.Wrap(envelope.CodeInternal, "Internal error", err)
 	}
 	token, err := newToken(c.Type, c.ID)
 	if err != nil {
-		return nil, envelope.Wrap(envelope.CodeInternal, "Internal error", err)
+		return View{}, envelope.Wrap(envelope.CodeInternal, "Internal error", err)
 	}
 	c.hash = hashToken(token)
 	key := s.key(c.ID)
@@ -164,16 +180,16 @@ func (s *Store) Create(ctx context.Context, createdBy string, body []byte) (any,
 		return nil
 	})
 	if err != nil {
-		return nil, storeError(ctx, err)
+		return View{}, storeError(ctx, err)
 	}
-	s.o.Logger.Info("credential created", "credential_id", c.ID, "type", c.Type, "scopes", c.Scopes, "created_by", createdBy)
+	s.o.Logger.Info("credential created", "credential_id", c.ID, "type", c.Type, "scopes", c.Scopes, "created_by", req.CreatedBy)
 	v := c.View(now)
 	v.Secret = token
 	return v, nil
 }
 
 // List returns every stored credential (without secrets), oldest first.
-func (s *Store) List(ctx context.Context) (any, error) {
+func (s *Store) List(ctx context.Context) ([]View, error) {
 	cs, err := s.all(ctx)
 	if err != nil {
 		return nil, storeError(ctx, err)
@@ -229,7 +245,11 @@ func (s *Store) Get(ctx context.Context, id string) (*Credential, error) {
 	if !ValidID(id) {
 		return nil, ErrUnknown
 	}
+	if s.gate.Down() {
+		return nil, unavailable(errBackoff)
+	}
 	m, err := s.rdb.HGetAll(ctx, s.key(id)).Result()
+	s.gate.Report(ctx, err)
 	if err != nil {
 		return nil, unavailable(err)
 	}
@@ -242,67 +262,26 @@ func (s *Store) Get(ctx context.Context, id string) (*Credential, error) {
 
 // Revoke revokes id at once on every process and returns the revoked
 // credential. Revoking twice keeps the first revocation time. Errors are
-// *envelope.Error: NOT_FOUND or UPSTREAM_UNAVAILABLE (503).
-func (s *Store) Revoke(ctx context.Context, id string) (any, error) {
+// *envelope.Error: NOT_FOUND or STORE_UNAVAILABLE (503).
+func (s *Store) Revoke(ctx context.Context, id string) (View, error) {
 	if !ValidID(id) {
-		return nil, notFound(id)
+		return View{}, notFound(id)
 	}
 	now := s.o.Now()
 	n, err := revokeScript.Run(ctx, s.rdb, []string{s.key(id)}, now.UnixMilli(), s.o.Retention.Milliseconds()).Int()
 	if err != nil {
-		return nil, storeError(ctx, err)
+		return View{}, storeError(ctx, err)
 	}
 	if n == 0 {
-		return nil, notFound(id)
+		return View{}, notFound(id)
 	}
 	s.invalidate(ctx, id)
 	c, err := s.Get(ctx, id)
 	if err != nil {
-		return nil, storeError(ctx, err)
+		return View{}, storeError(ctx, err)
 	}
 	s.o.Logger.Info("credential revoked", "credential_id", id)
 	return c.View(now), nil
-}
-
-// Rotate gives integration token id a new secret, valid for its original
-// lifetime from now; the old secret stops working on every process within
-// CacheTTL. It returns the View with the new secret. Errors are
-// *envelope.Error: NOT_FOUND, BAD_REQUEST (an API key, or a revoked or
-// expired token) or UPSTREAM_UNAVAILABLE.
-func (s *Store) Rotate(ctx context.Context, id string) (View, error) {
-	c, err := s.Get(ctx, id)
-	switch {
-	case errors.Is(err, ErrUnknown):
-		return View{}, notFound(id)
-	case err != nil:
-		return View{}, storeError(ctx, err)
-	case c.Type != TypeIntegrationToken:
-		return View{}, envelope.New(envelope.CodeBadRequest, "Only integration tokens can be rotated; create a new API key and revoke the old one.")
-	}
-	now := s.o.Now()
-	if st := c.Status(now); st != "active" {
-		return View{}, envelope.Errorf(envelope.CodeBadRequest, "A %s credential cannot be rotated.", st)
-	}
-	token, err := newToken(c.Type, c.ID)
-	if err != nil {
-		return View{}, envelope.Wrap(envelope.CodeInternal, "Internal error", err)
-	}
-	old := c.fields()[fHash]
-	c.hash = hashToken(token)
-	c.ExpiresAt = now.Add(c.Lifetime)
-	n, err := rotateScript.Run(ctx, s.rdb, []string{s.key(id)}, old, c.fields()[fHash],
-		ms(c.ExpiresAt), c.ExpiresAt.Add(s.o.Retention).UnixMilli()).Int()
-	if err != nil {
-		return View{}, storeError(ctx, err)
-	}
-	if n == 0 {
-		return View{}, envelope.New(envelope.CodeBadRequest, "The credential changed while rotating it; try again.")
-	}
-	s.invalidate(ctx, id)
-	s.o.Logger.Info("credential rotated", "credential_id", id)
-	v := c.View(now)
-	v.Secret = token
-	return v, nil
 }
 
 // revokeScript sets revoked_at once and shortens the record's life to the
@@ -313,16 +292,6 @@ local r = redis.call('HGET', KEYS[1], 'revoked_at')
 if not r or r == '' then redis.call('HSET', KEYS[1], 'revoked_at', ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 or ttl > tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 1`)
-
-// rotateScript replaces the hash if it is still ARGV[1] and the record is
-// not revoked (compare-and-set); it returns 0 otherwise.
-var rotateScript = redis.NewScript(`
-if redis.call('HGET', KEYS[1], 'hash') ~= ARGV[1] then return 0 end
-local r = redis.call('HGET', KEYS[1], 'revoked_at')
-if r and r ~= '' then return 0 end
-redis.call('HSET', KEYS[1], 'hash', ARGV[2], 'expires_at', ARGV[3])
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 return 1`)
 
 // touchScript writes last_used_at only to an existing record, so a record

@@ -71,6 +71,7 @@ func BenchmarkVerifyRejects(b *testing.B) {
 // an unknown id and a wrong secret (one secret comparison each), and none
 // for a token refused by its shape or checksum.
 func TestEveryWellFormedTokenIsHashedAndCompared(t *testing.T) {
+	t.Parallel()
 	for _, cacheTTL := range []time.Duration{0, -1} { // cache on, cache off
 		s := mustStore(t, mustRedis(t)(), credentials.Options{CacheTTL: cacheTTL})
 		v := mustCreate(t, s, `{"name":"x","type":"api_key","scopes":["observations:read"]}`)

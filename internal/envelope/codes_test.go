@@ -15,6 +15,7 @@ import (
 // Codes() (so the OpenAPI document declares it) and has a status of its own
 // choosing, not StatusOf's 500 fallback, unless it is CodeInternal.
 func TestCodesListsEveryCode(t *testing.T) {
+	t.Parallel()
 	f, err := parser.ParseFile(token.NewFileSet(), "errors.go", nil, 0)
 	if err != nil {
 		t.Fatal(err)

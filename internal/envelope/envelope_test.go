@@ -10,6 +10,7 @@ import (
 )
 
 func TestAppendJSONIsValidAndComplete(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		env  envelope.Envelope
@@ -57,6 +58,7 @@ func TestAppendJSONIsValidAndComplete(t *testing.T) {
 }
 
 func TestWriteHeaders(t *testing.T) {
+	t.Parallel()
 	rec := httptest.NewRecorder()
 	rec.Header().Set("X-Cache", "HIT")
 	envelope.Write(rec, 404, envelope.Envelope{Error: envelope.New(envelope.CodeNotFound, "nope"), RequestID: "abc"})
@@ -78,6 +80,7 @@ func TestWriteHeaders(t *testing.T) {
 }
 
 func TestFrom(t *testing.T) {
+	t.Parallel()
 	if got := envelope.From(errors.New("boom")); got.Code != envelope.CodeInternal || got.Message != "Internal error" {
 		t.Errorf("From(plain) = %v; want INTERNAL with generic message", got)
 	}

@@ -109,6 +109,10 @@ type Error struct {
 	// field errors, a 5xx page), SourceCache for a cached NOT_FOUND, and ""
 	// (meaning SourceLocal) for what weather_apis decided itself.
 	Origin Source `json:"-"`
+	// Header holds response headers the error brings with it, such as
+	// WWW-Authenticate (RFC 6750 §3) or Retry-After (RFC 9110 §10.2.3): the
+	// renderer sends them as they are and asks nobody.
+	Header http.Header `json:"-"`
 }
 
 // New returns an *Error with the code's default status and retryability.
@@ -147,6 +151,17 @@ func (e *Error) WithDetails(details any) *Error {
 func (e *Error) WithOrigin(origin Source) *Error {
 	c := *e
 	c.Origin = origin
+	return &c
+}
+
+// WithHeader returns a copy of e that sends the response header key: value.
+func (e *Error) WithHeader(key, value string) *Error {
+	c := *e
+	c.Header = e.Header.Clone()
+	if c.Header == nil {
+		c.Header = http.Header{}
+	}
+	c.Header.Set(key, value)
 	return &c
 }
 

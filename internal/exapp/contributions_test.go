@@ -28,6 +28,7 @@ func (f *fakeContribution) Unregister(context.Context) error {
 // enable after everything else; its failure does not fail the enable, and
 // is reported on disable.
 func TestContributionsAreOptional(t *testing.T) {
+	t.Parallel()
 	nc := &fakeNC{}
 	c := &fakeContribution{}
 	lc := exapp.New(exapp.Options{NC: nc, Contributions: []exapp.Contribution{c}})

@@ -54,9 +54,7 @@ type Options struct {
 	NC          Nextcloud
 	DisplayName string
 	AppVersion  string
-	// Capabilities go into the top-menu page's initial state.
-	Capabilities []string
-	Steps        []Step
+	Steps       []Step
 	// Contributions are registered after the built-in registrations and
 	// removed before them.
 	Contributions []Contribution
@@ -191,7 +189,7 @@ func (l *Lifecycle) register(ctx context.Context) error {
 	if err := nc.RegisterStyle(ctx, MenuName, MenuStyle); err != nil {
 		return fmt.Errorf("cannot register the admin UI style: %w", err)
 	}
-	state := map[string]any{"version": l.o.AppVersion, "capabilities": l.o.Capabilities}
+	state := map[string]any{"version": l.o.AppVersion}
 	if err := nc.SetInitialState(ctx, MenuName, StateKey, state); err != nil {
 		return fmt.Errorf("cannot set the admin UI initial state: %w", err)
 	}

@@ -74,6 +74,7 @@ func (f *fakeNC) RegisterSettingsForm(ctx context.Context, form map[string]any) 
 func (f *fakeNC) UnregisterSettingsForm(ctx context.Context, id string) error { return f.rec("form-") }
 
 func TestInitReportsProgressAndEnableReentersWithoutDeadlock(t *testing.T) {
+	t.Parallel()
 	nc := &fakeNC{}
 	var lc *exapp.Lifecycle
 	enabledDuring100 := make(chan error, 1)
@@ -121,6 +122,7 @@ func TestInitReportsProgressAndEnableReentersWithoutDeadlock(t *testing.T) {
 }
 
 func TestFatalStepReportsError(t *testing.T) {
+	t.Parallel()
 	nc := &fakeNC{}
 	lc := exapp.New(exapp.Options{NC: nc, Steps: []exapp.Step{{Name: "redis", Fatal: true, Run: func(ctx context.Context) error { return errors.New("no PONG") }}}})
 	lc.StartInit("")
@@ -131,6 +133,7 @@ func TestFatalStepReportsError(t *testing.T) {
 }
 
 func TestEnableFailureAndDisableRemovesEverything(t *testing.T) {
+	t.Parallel()
 	nc := &fakeNC{failOn: "menu+"}
 	lc := exapp.New(exapp.Options{NC: nc})
 	if err := lc.SetEnabled(context.Background(), true); err == nil || lc.Enabled() {

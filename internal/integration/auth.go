@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -261,8 +262,7 @@ func (a *Authenticator) authorize(p Principal, addr netip.Addr, scope string) er
 		return a.addrRejection(addr, "this credential")
 	}
 	if scope != "" && !slices.Contains(p.Scopes, scope) {
-		return envelope.Errorf(envelope.CodeForbidden, "The credential lacks the scope %q this route needs.", scope).
-			WithDetails(Details{Reason: ReasonScope, Scope: scope})
+		return insufficientScope(scope, fmt.Sprintf("The credential lacks the scope %q this route needs.", scope))
 	}
 	return nil
 }

@@ -52,6 +52,7 @@ func runMatrix(t *testing.T, a *integration.Authenticator, cases []matrixCase) {
 
 // TestCredentialMatrix is credential type × case -> status, code and reason.
 func TestCredentialMatrix(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	a, err := integration.New(integration.Options{
 		Credentials: f.store, Limiter: f.limiter, HMACKey: []byte(demoKey),
@@ -151,6 +152,7 @@ func TestCredentialMatrix(t *testing.T) {
 // with that public key's PEM (the classic confusion attack) is refused, and
 // the public-key algorithms work.
 func TestJWTKeyConfusion(t *testing.T) {
+	t.Parallel()
 	rsPriv, rsPEM := rsaKey(t)
 	ec := ecKey(t)
 	rsOnly, err := integration.New(integration.Options{PublicKey: &rsPriv.PublicKey, DefaultScopes: []string{"observations:read"}})

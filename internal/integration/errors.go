@@ -48,16 +48,30 @@ type Details struct {
 	RetryAfter int `json:"retry_after,omitempty"`
 }
 
-func reject(code envelope.Code, reason Reason, msg string) *envelope.Error {
-	return envelope.New(code, msg).WithDetails(Details{Reason: reason})
-}
+// realm is the RFC 6750 challenge every 401 carries.
+const realm = `Bearer realm="weather_apis"`
 
+// unauthenticated is a 401 with its RFC 6750 §3 challenge: a request
+// without credentials gets the bare challenge, any other
+// error="invalid_token".
 func unauthenticated(reason Reason, msg string) *envelope.Error {
-	return reject(envelope.CodeUnauthenticated, reason, msg)
+	challenge := realm + `, error="invalid_token"`
+	if reason == ReasonMissing {
+		challenge = realm
+	}
+	return envelope.New(envelope.CodeUnauthenticated, msg).WithDetails(Details{Reason: reason}).
+		WithHeader("WWW-Authenticate", challenge)
 }
 
 func forbidden(reason Reason, msg string) *envelope.Error {
-	return reject(envelope.CodeForbidden, reason, msg)
+	return envelope.New(envelope.CodeForbidden, msg).WithDetails(Details{Reason: reason})
+}
+
+// insufficientScope is the 403 of a credential without scope, with its
+// RFC 6750 §3.1 challenge.
+func insufficientScope(scope, msg string) *envelope.Error {
+	return envelope.New(envelope.CodeForbidden, msg).WithDetails(Details{Reason: ReasonScope, Scope: scope}).
+		WithHeader("WWW-Authenticate", realm+`, error="insufficient_scope", scope="`+scope+`"`)
 }
 
 // Which failure limit refused a request, as the rejection message says it.
@@ -77,7 +91,8 @@ func rateLimited(wait time.Duration, who string) *envelope.Error {
 	}
 	return envelope.New(envelope.CodeRateLimited,
 		"Too many failed authentication attempts "+who+"; retry in "+strconv.Itoa(secs)+" s.").
-		WithDetails(Details{Reason: ReasonRateLimited, RetryAfter: secs})
+		WithDetails(Details{Reason: ReasonRateLimited, RetryAfter: secs}).
+		WithHeader("Retry-After", strconv.Itoa(secs))
 }
 
 // ReasonOf returns the rejection reason carried by err ("" if none).
@@ -87,37 +102,6 @@ func ReasonOf(err error) Reason {
 		if d, ok := e.Details.(Details); ok {
 			return d.Reason
 		}
-	}
-	return ""
-}
-
-// RetryAfter returns the Retry-After value in seconds for a RATE_LIMITED
-// rejection, and false for any other error.
-func RetryAfter(err error) (int, bool) {
-	var e *envelope.Error
-	if errors.As(err, &e) && e.Code == envelope.CodeRateLimited {
-		if d, ok := e.Details.(Details); ok && d.RetryAfter > 0 {
-			return d.RetryAfter, true
-		}
-	}
-	return 0, false
-}
-
-// WWWAuthenticate returns the RFC 6750 challenge for a rejection: every 401,
-// and a 403 for a missing scope (error="insufficient_scope"); "" otherwise.
-func WWWAuthenticate(err error) string {
-	var e *envelope.Error
-	if !errors.As(err, &e) {
-		return ""
-	}
-	d, _ := e.Details.(Details)
-	switch {
-	case e.Code == envelope.CodeUnauthenticated && d.Reason == ReasonMissing:
-		return `Bearer realm="weather_apis"`
-	case e.Code == envelope.CodeUnauthenticated:
-		return `Bearer realm="weather_apis", error="invalid_token"`
-	case e.Code == envelope.CodeForbidden && d.Reason == ReasonScope:
-		return `Bearer realm="weather_apis", error="insufficient_scope", scope="` + d.Scope + `"`
 	}
 	return ""
 }

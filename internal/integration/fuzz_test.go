@@ -117,6 +117,7 @@ func fuzzSeeds(t testing.TB) []fuzzSeed {
 // TestFuzzJWTWorld: in the fuzz world every seed is accepted or refused as
 // labelled, and the independent check agrees.
 func TestFuzzJWTWorld(t *testing.T) {
+	t.Parallel()
 	ec := fuzzEC(t)
 	a, err := integration.New(integration.Options{
 		HMACKey: []byte(fuzzHMACKey), PublicKey: &ec.PublicKey, DefaultScopes: []string{"observations:read"},

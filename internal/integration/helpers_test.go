@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/weather-apis/weather_apis/internal/credentials"
+	"github.com/weather-apis/weather_apis/internal/envelope"
 	"github.com/weather-apis/weather_apis/internal/testenv"
 )
 
@@ -50,11 +52,16 @@ func newFixture(t testing.TB) *fixture {
 
 func (f *fixture) create(t testing.TB, s *credentials.Store, body string) credentials.View {
 	t.Helper()
-	v, err := s.Create(context.Background(), "admin", []byte(body))
+	req, err := credentials.DecodeCreate([]byte(body))
+	if err != nil {
+		t.Fatalf("DecodeCreate(%s): %v", body, err)
+	}
+	req.CreatedBy = "admin"
+	v, err := s.Create(context.Background(), req)
 	if err != nil {
 		t.Fatalf("Create(%s): %v", body, err)
 	}
-	return v.(credentials.View)
+	return v
 }
 
 func mustPrefixes(ss ...string) []netip.Prefix {
@@ -137,4 +144,15 @@ func newStoreOn(t testing.TB, f *fixture) *credentials.Store {
 // newLimiter returns a limiter of max failures per minute with its own client.
 func newLimiter(f *fixture, max int) *credentials.Limiter {
 	return credentials.NewLimiter(f.client(), credentials.LimiterOptions{Max: max, Window: time.Minute})
+}
+
+// retryAfter returns the Retry-After seconds a RATE_LIMITED rejection
+// carries in its headers.
+func retryAfter(err error) (int, bool) {
+	e := envelope.From(err)
+	if e == nil || e.Code != envelope.CodeRateLimited {
+		return 0, false
+	}
+	secs, convErr := strconv.Atoi(e.Header.Get("Retry-After"))
+	return secs, convErr == nil
 }

@@ -49,6 +49,7 @@ func strayBits(seg string) string {
 // exp further than MaxTokenLifetime after iat (or, without iat, after now);
 // and only canonical base64url segments are read.
 func TestJWTHeaderAndLifetime(t *testing.T) {
+	t.Parallel()
 	a, err := integration.New(integration.Options{HMACKey: []byte(demoKey), DefaultScopes: []string{"observations:read"}, Leeway: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -34,6 +34,7 @@ func otherSecret(token, id string) string {
 // still passes. An id that does not exist answers exactly the same
 // sequence, so the limit reveals no more than the answer time does.
 func TestFailureLimitPerCredentialWithoutAddress(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	newAuth := func() *integration.Authenticator {
 		a, err := integration.New(integration.Options{Credentials: f.store, Limiter: newLimiter(f, 3)})
@@ -56,7 +57,7 @@ func TestFailureLimitPerCredentialWithoutAddress(t *testing.T) {
 				t.Fatalf("wrong secrets for one id without an address answered %v; want %v", got, want)
 			}
 			err := w2.Authenticate(harpRequest("X-API-Key", wrong), scope)
-			if secs, ok := integration.RetryAfter(err); !ok || secs < 1 || secs > 60 {
+			if secs, ok := retryAfter(err); !ok || secs < 1 || secs > 60 {
 				t.Errorf("another worker = %v (Retry-After %d, %v); want 429 with Retry-After 1..60 s", err, secs, ok)
 			}
 		})
@@ -74,6 +75,7 @@ func TestFailureLimitPerCredentialWithoutAddress(t *testing.T) {
 // 429 once the per-instance bucket is empty, until it refills; a valid
 // credential still passes.
 func TestFailureLimitPerInstance(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	now := time.Now()
 	a, err := integration.New(integration.Options{Credentials: f.store, UnknownMax: 5, UnknownWindow: time.Minute,
@@ -92,7 +94,7 @@ func TestFailureLimitPerInstance(t *testing.T) {
 		}
 	}
 	err = guess(5)
-	if secs, ok := integration.RetryAfter(err); !ok || secs != 12 {
+	if secs, ok := retryAfter(err); !ok || secs != 12 {
 		t.Fatalf("guess 6 = %v (Retry-After %d); want 429 with Retry-After 12 s (5 per minute)", err, secs)
 	}
 	if err := a.Authenticate(harpRequest("X-API-Key", v.Secret), "observations:read"); err != nil {
@@ -127,6 +129,7 @@ func (l *recordingLimiter) Fail(_ context.Context, key string) (time.Duration, e
 // into one "unknown" bucket; IPv6 counts per /64, IPv4-mapped IPv6 as IPv4;
 // only a request with no address at all (HaRP's unix socket) has none.
 func TestAddressLimitKey(t *testing.T) {
+	t.Parallel()
 	appAPI := integration.Options{TrustOriginIP: true}
 	behindProxy := integration.Options{TrustedProxies: mustPrefixes("127.0.0.0/8")}
 	cases := []struct {
@@ -180,6 +183,7 @@ func TestAddressLimitKey(t *testing.T) {
 // unusable X-Origin-IP values of every kind add up to one 429, and
 // addresses in one IPv6 /64 add up; other clients are unaffected.
 func TestUnknownAddressesShareABucket(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	a, err := integration.New(integration.Options{Credentials: f.store, Limiter: newLimiter(f, 3), TrustOriginIP: true})
 	if err != nil {

@@ -20,6 +20,7 @@ func mustPrint(t *testing.T, body string) jsonshape.Print {
 }
 
 func TestOfFoldsArraysAndIgnoresValues(t *testing.T) {
+	t.Parallel()
 	a := mustPrint(t, `{"count":2,"results":[{"id":1,"name":"a"},{"id":2,"name":"b","tags":["x"]}]}`)
 	b := mustPrint(t, `{"results":[{"name":"zz","id":99,"tags":["y","z"]}],"count":1}`)
 	if a.Hash() != b.Hash() {
@@ -35,6 +36,7 @@ func TestOfFoldsArraysAndIgnoresValues(t *testing.T) {
 }
 
 func TestOfFoldsIDKeyedObjects(t *testing.T) {
+	t.Parallel()
 	a := mustPrint(t, `{"by_farm":{"7":{"ndvi":1},"8":{"ndvi":2}},"by_uuid":{"0b6a1f2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b":true}}`)
 	b := mustPrint(t, `{"by_farm":{"1234":{"ndvi":0.1}},"by_uuid":{"11111111-2222-3333-4444-555555555555":false}}`)
 	if a.Hash() != b.Hash() {
@@ -43,6 +45,7 @@ func TestOfFoldsIDKeyedObjects(t *testing.T) {
 }
 
 func TestOfEscapesAndLimits(t *testing.T) {
+	t.Parallel()
 	p := mustPrint(t, `{"a/b":{"c~d":1}}`)
 	if p.Kinds("/a~1b/c~0d") != jsonshape.KNumber {
 		t.Errorf("escaping: %v", p.Paths())
@@ -71,6 +74,7 @@ func TestOfEscapesAndLimits(t *testing.T) {
 }
 
 func TestPrintRoundTrip(t *testing.T) {
+	t.Parallel()
 	p := mustPrint(t, `{"a":[{"b":null,"c":"x"}],"d":true}`)
 	raw, err := json.Marshal(p)
 	if err != nil {
@@ -86,6 +90,7 @@ func TestPrintRoundTrip(t *testing.T) {
 }
 
 func TestCompare(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, ref, fresh string
 		strict           bool
@@ -119,6 +124,7 @@ func TestCompare(t *testing.T) {
 }
 
 func TestMergeTakesTheNewKind(t *testing.T) {
+	t.Parallel()
 	ref := mustPrint(t, `{"farm":1,"ndvi":0.4}`)
 	fresh := mustPrint(t, `{"farm":1,"ndvi":{"mean":0.4}}`)
 	m := jsonshape.Merge(ref, fresh, jsonshape.Compare(ref, fresh, false))
@@ -139,6 +145,7 @@ func TestMergeTakesTheNewKind(t *testing.T) {
 // compared strictly with themselves never either. A print that flapped
 // would empty the cache.
 func TestRecordsThatDifferDoNotFlap(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(42, 7))
 	record := func() map[string]any {
 		r := map[string]any{"id": rng.IntN(1000), "name": "farm"}

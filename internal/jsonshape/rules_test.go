@@ -10,6 +10,7 @@ import (
 )
 
 func TestRulesCheck(t *testing.T) {
+	t.Parallel()
 	object := jsonshape.Rules{Kind: jsonshape.Object}
 	page := jsonshape.Rules{Kind: jsonshape.Page}
 	schema := jsonshape.Rules{Kind: jsonshape.Object, RequireVersion: true}
@@ -65,6 +66,7 @@ func TestRulesCheck(t *testing.T) {
 }
 
 func TestDeclared(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		header, body string
 		want         string
@@ -94,6 +96,7 @@ func TestDeclared(t *testing.T) {
 }
 
 func TestCanonicalAgreesForEveryForm(t *testing.T) {
+	t.Parallel()
 	// The number 2, the number 2.0 and the strings "2" and "2.0" are one version.
 	forms := []string{"2", "2.0", "2.00", " 2", "02"}
 	for _, f := range forms {

@@ -22,12 +22,8 @@ type UpstreamDoer interface {
 // replaced by {id} (e.g. /api/v1/farms/{id}/state), the status is DRF's on
 // success and the status weather_apis answers on failure, and the duration
 // covers the whole call (retries and backoff included). Calls the circuit
-// breaker refused never reached DRF and are not observed. A nil Metrics
-// returns next unchanged.
+// breaker refused never reached DRF and are not observed.
 func (m *Metrics) InstrumentUpstream(next UpstreamDoer) UpstreamDoer {
-	if m == nil {
-		return next
-	}
 	return instrumentedUpstream{next: next, m: m}
 }
 

@@ -11,13 +11,12 @@
 // never counted twice.
 //
 // Each Metrics owns its prometheus.Registry; nothing is registered globally.
-// A nil *Metrics is valid and observes nothing, so wiring can pass nil when
-// metrics are off.
+// Metrics are always recorded; WEATHER_APIS_METRICS_ADDR only decides
+// whether they are served.
 package metrics
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -132,18 +131,11 @@ func New(o Options) *Metrics {
 
 // Registry returns the registry, for tests and for adding metrics.
 func (m *Metrics) Registry() *prometheus.Registry {
-	if m == nil {
-		return nil
-	}
 	return m.reg
 }
 
-// Handler serves the registry in the Prometheus exposition format. A nil
-// Metrics answers 404.
+// Handler serves the registry in the Prometheus exposition format.
 func (m *Metrics) Handler() http.Handler {
-	if m == nil {
-		return http.NotFoundHandler()
-	}
 	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		Registry:            m.reg,
 		ErrorLog:            printlnLogger{m.log},
@@ -154,31 +146,11 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.InstrumentMetricHandler(m.reg, h)
 }
 
-// Serve listens on addr and serves Path until ctx ends, then shuts down
-// (in-flight scrapes get 5 s). An empty addr means metrics are off: it
-// returns nil at once. It returns the listen error, or nil after ctx ends.
-func (m *Metrics) Serve(ctx context.Context, addr string) error {
-	if addr == "" {
-		return nil
-	}
-	if m == nil {
-		return errors.New("metrics: Serve on a nil Metrics")
-	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
-	if err != nil {
-		return fmt.Errorf("metrics: cannot listen on %s: %w", addr, err)
-	}
-	return m.ServeListener(ctx, ln)
-}
-
-// ServeListener is Serve on an open listener, which it closes. Use it to
-// fail start-up on a bind error before serving in a goroutine.
+// ServeListener serves Path on ln until ctx ends, then shuts down (in-flight
+// scrapes get 5 s) and closes ln. It returns nil after ctx ends. The caller
+// opens ln (WEATHER_APIS_METRICS_ADDR, or a socket handed over), so a bind
+// error fails start-up before serving begins.
 func (m *Metrics) ServeListener(ctx context.Context, ln net.Listener) error {
-	if m == nil {
-		_ = ln.Close()
-		return errors.New("metrics: Serve on a nil Metrics")
-	}
 	mux := http.NewServeMux()
 	mux.Handle("GET "+Path, m.Handler())
 	hs := &http.Server{

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,12 +12,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
 	"github.com/weather-apis/weather_apis/internal/testenv"
-	"github.com/weather-apis/weather_apis/internal/upstream"
 )
 
 // TestScrapeAfterRequests observes a few requests, upstream calls and auth
 // failures, then scrapes the real listener.
 func TestScrapeAfterRequests(t *testing.T) {
+	t.Parallel()
 	m := New(Options{AppVersion: "1.2.3"})
 	m.ObserveRequest("farm_schema", "GET", 200, "cache", 2*time.Millisecond)
 	m.ObserveRequest("farm_schema", "GET", 200, "cache", 3*time.Millisecond)
@@ -64,6 +63,7 @@ func TestScrapeAfterRequests(t *testing.T) {
 
 // TestListenerServesOnlyMetrics: the listener is not a second API.
 func TestListenerServesOnlyMetrics(t *testing.T) {
+	t.Parallel()
 	url := serveOnLoopback(t, New(Options{}))
 	scrape(t, url) // wait until it serves
 	base := strings.TrimSuffix(url, Path)
@@ -90,89 +90,33 @@ func TestListenerServesOnlyMetrics(t *testing.T) {
 	}
 }
 
-func TestServe(t *testing.T) {
-	t.Run("empty addr is off", func(t *testing.T) {
-		if err := New(Options{}).Serve(context.Background(), ""); err != nil {
-			t.Errorf("Serve(\"\") = %v; want nil", err)
-		}
-	})
-	t.Run("bind error is returned", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+func TestServeListener(t *testing.T) {
+	t.Parallel()
+	ln := testenv.Listen(t)
+	addr := ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- New(Options{}).ServeListener(ctx, ln) }()
+	scrape(t, "http://"+addr+Path)
+	cancel()
+	select {
+	case err := <-done:
 		if err != nil {
-			t.Fatal(err)
+			t.Errorf("ServeListener after cancel = %v; want nil", err)
 		}
-		defer func() { _ = ln.Close() }()
-		err = New(Options{}).Serve(context.Background(), ln.Addr().String())
-		if err == nil || !strings.Contains(err.Error(), "cannot listen") {
-			t.Errorf("Serve on a taken port = %v; want a listen error", err)
-		}
-	})
-	t.Run("serves addr until ctx ends", func(t *testing.T) {
-		addr := "127.0.0.1:" + strconv.Itoa(testenv.FreePort(t))
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- New(Options{}).Serve(ctx, addr) }()
-		scrape(t, "http://"+addr+Path)
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve after cancel = %v; want nil", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("Serve did not return within 10 s of cancel")
-		}
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			_ = c.Close()
-			t.Errorf("listener still accepts after shutdown")
-		}
-	})
-}
-
-// TestNilMetrics: wiring passes nil when metrics are off; every method must
-// be usable.
-func TestNilMetrics(t *testing.T) {
-	var m *Metrics
-	m.ObserveRequest("farms", "GET", 200, "cache", time.Millisecond)
-	m.ObserveUpstream("GET", "farms", 200, time.Millisecond)
-	m.ObserveAuthFailure("wrong_secret")
-	up, err := upstream.New(upstream.Options{BaseURL: "http://127.0.0.1:1", Tokens: staticTokens{}})
-	if err != nil {
-		t.Fatal(err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("ServeListener did not return within 10 s of cancel")
 	}
-	if got := m.InstrumentUpstream(up); got != UpstreamDoer(up) {
-		t.Errorf("nil InstrumentUpstream wrapped its argument")
-	}
-	if m.Registry() != nil {
-		t.Errorf("Registry() of nil = non-nil")
-	}
-	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", Path, nil))
-	if rec.Code != http.StatusNotFound {
-		t.Errorf("nil Handler = %d; want 404", rec.Code)
-	}
-	if err := m.Serve(context.Background(), ""); err != nil {
-		t.Errorf("nil Serve(\"\") = %v; want nil", err)
-	}
-	if err := m.Serve(context.Background(), "127.0.0.1:0"); err == nil {
-		t.Errorf("nil Serve(addr) = nil; want an error")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.ServeListener(context.Background(), ln); err == nil {
-		t.Errorf("nil ServeListener = nil; want an error")
-	}
-	if c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		_ = c.Close()
-		t.Errorf("nil ServeListener left the listener open")
+		t.Errorf("listener still accepts after shutdown")
 	}
 }
 
 // TestLabelsAreBounded: client-controlled or unexpected inputs map onto fixed
 // label values, and distinct routes and reasons are capped.
 func TestLabelsAreBounded(t *testing.T) {
+	t.Parallel()
 	m := New(Options{})
 	cases := []struct {
 		route, method string

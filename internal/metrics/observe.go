@@ -39,9 +39,6 @@ type upKey struct{ method, route, class string }
 // "stale", "local"; "" when the answer was no envelope, e.g. a static file)
 // and d the time from receipt to answer. Unknown methods count as OTHER.
 func (m *Metrics) ObserveRequest(route, method string, status int, source string, d time.Duration) {
-	if m == nil {
-		return
-	}
 	if route == "" {
 		route = labelUnmatched
 	}
@@ -78,9 +75,6 @@ func (m *Metrics) newReqSeries(k reqKey) reqSeries {
 // route name it served ("" for calls of no route, such as the schema probe),
 // the final HTTP status (0 when no response arrived) and its duration.
 func (m *Metrics) ObserveUpstream(method, route string, status int, d time.Duration) {
-	if m == nil {
-		return
-	}
 	if route == "" {
 		route = labelNone
 	}
@@ -112,9 +106,6 @@ func (m *Metrics) newUpSeries(k upKey) prometheus.Observer {
 // constant such as "wrong_secret" or "integration_revoked"; "" counts as
 // "unknown".
 func (m *Metrics) ObserveAuthFailure(reason string) {
-	if m == nil {
-		return
-	}
 	if reason == "" {
 		reason = "unknown"
 	}

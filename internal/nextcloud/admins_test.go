@@ -149,6 +149,7 @@ func TestAdminsFailClosed(t *testing.T) {
 }
 
 func TestAdminsSingleFlight(t *testing.T) {
+	t.Parallel()
 	src := &fakeGroups{groups: map[string][]string{"root": {"admin"}}, delay: 100 * time.Millisecond}
 	a := nextcloud.NewAdmins(src, nextcloud.AdminsOptions{})
 	var wg sync.WaitGroup
@@ -169,6 +170,7 @@ func TestAdminsSingleFlight(t *testing.T) {
 
 // TestAdminsWithoutRedis: Redis down only costs sharing.
 func TestAdminsWithoutRedis(t *testing.T) {
+	testenv.NeedsProcesses(t, "kills redis-server")
 	r := testenv.StartRedis(t)
 	rdb := redisClient(t, r)
 	r.Stop(t)

@@ -36,6 +36,7 @@ func newClient(t *testing.T, url string) *nextcloud.Client {
 }
 
 func TestOCSHeadersAndEnvelope(t *testing.T) {
+	t.Parallel()
 	var got http.Header
 	var gotQuery, gotBody string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -73,6 +74,7 @@ func TestOCSHeadersAndEnvelope(t *testing.T) {
 }
 
 func TestOCSFailures(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		status     int
@@ -107,6 +109,7 @@ func TestOCSFailures(t *testing.T) {
 }
 
 func TestOCSRetriesTransientOnly(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) < 3 {
@@ -138,6 +141,7 @@ func TestOCSRetriesTransientOnly(t *testing.T) {
 }
 
 func TestLogHandlerShipsWarnings(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var shipped []map[string]any
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -172,6 +176,7 @@ func TestLogHandlerShipsWarnings(t *testing.T) {
 // takes them are dropped beyond the queue (logging never blocks), and
 // nextcloud.log is then told how many were not sent.
 func TestLogHandlerSaysWhatItDropped(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	var mu sync.Mutex
 	var shipped []string

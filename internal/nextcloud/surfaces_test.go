@@ -44,6 +44,7 @@ func recorder(t *testing.T, data map[string]any, statuscode map[string]int) (*ht
 }
 
 func TestNextcloudSurfaceCalls(t *testing.T) {
+	t.Parallel()
 	srv, seen := recorder(t, map[string]any{
 		"/ocs/v1.php/cloud/users/jane doe/groups":                     map[string]any{"groups": []string{"admin"}},
 		"/ocs/v1.php/cloud/groups/admin/users":                        map[string]any{"users": []string{"root", "jane doe"}},

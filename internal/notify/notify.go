@@ -4,7 +4,7 @@
 //
 // Contract. While AppAPI has the app enabled, every replica observes the
 // doctor's quick layers
-// (internal/ops.Ops.QuickLayer) every Interval and derives signals
+// (internal/diagnostics.Layers.QuickLayer) every Interval and derives signals
 // (signals.go). A signal's observed state must be seen Confirm times in a
 // row before it counts. The replicas then converge what admins were last
 // told towards what is observed, through one Redis record per signal
@@ -40,13 +40,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/weather-apis/weather_apis/internal/diagnostics"
 	"github.com/weather-apis/weather_apis/internal/nextcloud"
-	"github.com/weather-apis/weather_apis/internal/ops"
 )
 
-// Layers runs one quick layer check (internal/ops.Ops.QuickLayer).
+// Layers runs one quick layer check (internal/diagnostics.Layers.QuickLayer).
 type Layers interface {
-	QuickLayer(ctx context.Context, name string) ops.Layer
+	QuickLayer(ctx context.Context, name string) diagnostics.Layer
 }
 
 // Admins answers admin membership (internal/nextcloud.Admins).
@@ -78,6 +78,9 @@ type Options struct {
 	AppName   string // shown in subjects (default "weather_apis")
 	// Link returns the admin page's diagnostics URL (absolute).
 	Link func() string
+	// Observations is where the last observation of each layer is kept
+	// (default: the Notifier's own).
+	Observations *Observations
 	// Interval between observations (default 1 m).
 	Interval time.Duration
 	// MinInterval is the shortest time between two notifications of one
@@ -102,9 +105,8 @@ type Notifier struct {
 	st *store
 
 	mu           sync.Mutex
-	observed     map[string]observation // by quick layer
-	pending      map[string]streak      // by signal
-	current      map[string]string      // confirmed state by signal
+	pending      map[string]streak // by signal
+	current      map[string]string // confirmed state by signal
 	rejected     int64
 	rejectedSeen bool
 	rejectedAt   time.Time
@@ -112,11 +114,6 @@ type Notifier struct {
 	rosterMu sync.Mutex
 	roster   []string
 	rosterAt time.Time
-}
-
-type observation struct {
-	l  ops.Layer
-	at time.Time
 }
 
 type streak struct {
@@ -136,7 +133,7 @@ func New(o Options) *Notifier {
 		o.Confirm = 2
 	}
 	if o.EventWindow <= 0 {
-		o.EventWindow = ops.DriftWindow
+		o.EventWindow = diagnostics.DriftWindow
 	}
 	if o.Budget <= 0 {
 		o.Budget = 20 * time.Second
@@ -150,6 +147,9 @@ func New(o Options) *Notifier {
 	if o.AppName == "" {
 		o.AppName = "weather_apis"
 	}
+	if o.Observations == nil {
+		o.Observations = NewObservations()
+	}
 	if o.Link == nil {
 		o.Link = func() string { return "" }
 	}
@@ -157,7 +157,7 @@ func New(o Options) *Notifier {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Notifier{o: o, st: newStore(o.Redis, o.NC, o.KeyPrefix, o.MinInterval, o.RecordTTL),
-		observed: map[string]observation{}, pending: map[string]streak{}, current: map[string]string{}}
+		pending: map[string]streak{}, current: map[string]string{}}
 }
 
 // Run observes every Interval until ctx ends.
@@ -204,13 +204,10 @@ type Sent struct {
 	To            []string
 }
 
-// Observed returns the last observation of a quick layer (for setup checks
-// answering "last known" for a layer they could not check in time).
-func (m *Notifier) Observed(layer string) (ops.Layer, time.Time, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	o, ok := m.observed[layer]
-	return o.l, o.at, ok
+// Observed returns the last observation of a quick layer
+// (Options.Observations).
+func (m *Notifier) Observed(layer string) (diagnostics.Layer, time.Time, bool) {
+	return m.o.Observations.Observed(layer)
 }
 
 // observe runs the quick layers concurrently and updates the confirmed
@@ -224,13 +221,13 @@ func (m *Notifier) observe(parent context.Context) {
 	}
 	type done struct {
 		name string
-		l    ops.Layer
+		l    diagnostics.Layer
 	}
 	ch := make(chan done, len(names))
 	for n := range names {
 		go func() { ch <- done{n, m.o.Layers.QuickLayer(ctx, n)} }()
 	}
-	got := map[string]ops.Layer{}
+	got := map[string]diagnostics.Layer{}
 	for range names {
 		d := <-ch
 		got[d.name] = d.l
@@ -238,12 +235,7 @@ func (m *Notifier) observe(parent context.Context) {
 	if parent.Err() != nil {
 		return // shutting down: not an observation
 	}
-	now := time.Now()
-	m.mu.Lock()
-	for n, l := range got {
-		m.observed[n] = observation{l, now}
-	}
-	m.mu.Unlock()
+	m.o.Observations.record(got, time.Now())
 	for _, sig := range signals {
 		state := StateOK
 		if sig.failing(m, got[sig.layer]) {
@@ -270,9 +262,9 @@ func (m *Notifier) observe(parent context.Context) {
 // converge moves what admins were told about sig towards its confirmed
 // state.
 func (m *Notifier) converge(ctx context.Context, sig signal) (Sent, bool) {
+	obs := m.o.Observations.get(sig.layer)
 	m.mu.Lock()
 	desired, ok := m.current[sig.name]
-	obs := m.observed[sig.layer]
 	redisFailing := m.current["redis"] == StateFailing
 	m.mu.Unlock()
 	if !ok {
@@ -300,7 +292,7 @@ func (m *Notifier) converge(ctx context.Context, sig signal) (Sent, bool) {
 }
 
 // message builds the notification for sig in state.
-func (m *Notifier) message(sig signal, state string, l ops.Layer) nextcloud.Notification {
+func (m *Notifier) message(sig signal, state string, l diagnostics.Layer) nextcloud.Notification {
 	subject := sig.fail
 	text := l.Summary
 	if l.Advice != "" {

@@ -11,24 +11,24 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/weather-apis/weather_apis/internal/diagnostics"
 	"github.com/weather-apis/weather_apis/internal/nextcloud"
 	"github.com/weather-apis/weather_apis/internal/notify"
-	"github.com/weather-apis/weather_apis/internal/ops"
 	"github.com/weather-apis/weather_apis/internal/testenv"
 )
 
 // world is what every replica observes.
 type world struct {
 	mu     sync.Mutex
-	layers map[string]ops.Layer
+	layers map[string]diagnostics.Layer
 }
 
-func newWorld() *world { return &world{layers: map[string]ops.Layer{}} }
+func newWorld() *world { return &world{layers: map[string]diagnostics.Layer{}} }
 
 func (w *world) set(name, state, summary string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.layers[name] = ops.Layer{Layer: name, State: state, Summary: summary, Evidence: map[string]any{}}
+	w.layers[name] = diagnostics.Layer{Layer: name, State: state, Summary: summary, Evidence: map[string]any{}}
 }
 
 func (w *world) evidence(name, key string, v any) {
@@ -36,13 +36,13 @@ func (w *world) evidence(name, key string, v any) {
 	defer w.mu.Unlock()
 	l := w.layers[name]
 	if l.Evidence == nil {
-		l = ops.Layer{Layer: name, State: ops.StateOK, Evidence: map[string]any{}}
+		l = diagnostics.Layer{Layer: name, State: diagnostics.StateOK, Evidence: map[string]any{}}
 	}
 	l.Evidence[key] = v
 	w.layers[name] = l
 }
 
-func (w *world) QuickLayer(_ context.Context, name string) ops.Layer {
+func (w *world) QuickLayer(_ context.Context, name string) diagnostics.Layer {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if l, ok := w.layers[name]; ok {
@@ -53,7 +53,7 @@ func (w *world) QuickLayer(_ context.Context, name string) ops.Layer {
 		}
 		return cp
 	}
-	return ops.Layer{Layer: name, State: ops.StateOK, Summary: name + " is fine.", Evidence: map[string]any{}}
+	return diagnostics.Layer{Layer: name, State: diagnostics.StateOK, Summary: name + " is fine.", Evidence: map[string]any{}}
 }
 
 // nc is Nextcloud: users, the admin group, and the notifications it got.
@@ -166,13 +166,14 @@ func want(t *testing.T, n *nc, subjects ...string) {
 // TestOneNotificationPerTransitionAcrossReplicas: three replicas observe
 // the same world; each transition reaches every administrator once.
 func TestOneNotificationPerTransitionAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	w, n := newWorld(), &nc{}
 	const min = 300 * time.Millisecond
 	reps := []*notify.Notifier{replica(t, w, n, redisFor(t, r), min, 1), replica(t, w, n, redisFor(t, r), min, 1), replica(t, w, n, redisFor(t, r), min, 1)}
 	tick(reps...)
 	want(t, n) // healthy from the start: nothing to say
-	w.set(ops.LayerUpstream, ops.StateDown, "The DRF backend does not answer.")
+	w.set(diagnostics.LayerUpstream, diagnostics.StateDown, "The DRF backend does not answer.")
 	for i := 0; i < 3; i++ {
 		tick(reps...)
 	}
@@ -180,7 +181,7 @@ func TestOneNotificationPerTransitionAcrossReplicas(t *testing.T) {
 	if got := len(n.sent); got != 2 {
 		t.Errorf("%d notifications; want one for each of the 2 administrators", got)
 	}
-	w.set(ops.LayerUpstream, ops.StateOK, "The DRF backend answers.")
+	w.set(diagnostics.LayerUpstream, diagnostics.StateOK, "The DRF backend answers.")
 	time.Sleep(min)
 	tick(reps...)
 	tick(reps...)
@@ -190,27 +191,29 @@ func TestOneNotificationPerTransitionAcrossReplicas(t *testing.T) {
 // TestFlappingLayerSendsNoFlood: a layer flapping faster than MinInterval
 // gives its first notification, then one for where it settles.
 func TestFlappingLayerSendsNoFlood(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
-	for _, settle := range []string{ops.StateOK, ops.StateDown} {
+	for _, settle := range []string{diagnostics.StateOK, diagnostics.StateDown} {
 		t.Run("settles "+settle, func(t *testing.T) {
+			t.Parallel() // own world and key prefix; each waits out MinInterval
 			w, n := newWorld(), &nc{}
 			const min = 2 * time.Second // far longer than the flapping below, even on a busy machine
 			a, b := replica(t, w, n, redisFor(t, r), min, 1), replica(t, w, n, redisFor(t, r), min, 1)
 			for i := 0; i < 10; i++ {
-				state := ops.StateDown
+				state := diagnostics.StateDown
 				if i%2 == 1 {
-					state = ops.StateOK
+					state = diagnostics.StateOK
 				}
-				w.set(ops.LayerRedis, state, "Redis flaps.")
+				w.set(diagnostics.LayerRedis, state, "Redis flaps.")
 				tick(a, b)
 			}
-			w.set(ops.LayerRedis, settle, "Redis settled.")
+			w.set(diagnostics.LayerRedis, settle, "Redis settled.")
 			tick(a, b)
 			want(t, n, "Redis is unreachable")
 			time.Sleep(min)
 			tick(a, b)
 			tick(a, b)
-			if settle == ops.StateOK {
+			if settle == diagnostics.StateOK {
 				want(t, n, "Redis is unreachable", "Redis answers again")
 			} else {
 				want(t, n, "Redis is unreachable")
@@ -222,15 +225,16 @@ func TestFlappingLayerSendsNoFlood(t *testing.T) {
 // TestConfirmIgnoresABlip: with Confirm 2 a single failed observation is
 // not announced.
 func TestConfirmIgnoresABlip(t *testing.T) {
+	t.Parallel()
 	w, n := newWorld(), &nc{}
 	m := replica(t, w, n, nil, time.Millisecond, 2)
 	m.Tick(context.Background())
-	w.set(ops.LayerCache, ops.StateDown, "blip")
+	w.set(diagnostics.LayerCache, diagnostics.StateDown, "blip")
 	m.Tick(context.Background())
-	w.set(ops.LayerCache, ops.StateOK, "fine")
+	w.set(diagnostics.LayerCache, diagnostics.StateOK, "fine")
 	m.Tick(context.Background())
 	want(t, n)
-	w.set(ops.LayerCache, ops.StateDown, "down for real")
+	w.set(diagnostics.LayerCache, diagnostics.StateDown, "down for real")
 	m.Tick(context.Background())
 	m.Tick(context.Background())
 	want(t, n, "The cache is unavailable")
@@ -239,11 +243,12 @@ func TestConfirmIgnoresABlip(t *testing.T) {
 // TestFailedSendIsRetried: a notification Nextcloud did not take is given
 // back and sent at a later observation.
 func TestFailedSendIsRetried(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	w, n := newWorld(), &nc{fail: true}
 	a, b := replica(t, w, n, redisFor(t, r), time.Hour, 1), replica(t, w, n, redisFor(t, r), time.Hour, 1)
 	tick(a, b)
-	w.set(ops.LayerCredentials, ops.StateDown, "The credential store (Redis) is unavailable.")
+	w.set(diagnostics.LayerCredentials, diagnostics.StateDown, "The credential store (Redis) is unavailable.")
 	tick(a, b)
 	tick(a, b)
 	want(t, n)
@@ -258,15 +263,16 @@ func TestFailedSendIsRetried(t *testing.T) {
 // TestEventsAnnounceTheirStartOnly: a shape change and a rejected token
 // refresh are announced when they happen; their end is recorded silently.
 func TestEventsAnnounceTheirStartOnly(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	w, n := newWorld(), &nc{}
 	m := replica(t, w, n, redisFor(t, r), time.Millisecond, 1)
-	w.evidence(ops.LayerToken, "refresh_rejected", int64(0))
+	w.evidence(diagnostics.LayerToken, "refresh_rejected", int64(0))
 	m.Tick(context.Background())
-	w.set(ops.LayerDrift, ops.StateDegraded, "The backend changed the shape of its answers: farm_state (/ndvi).")
-	w.evidence(ops.LayerToken, "refresh_rejected", int64(1))
+	w.set(diagnostics.LayerDrift, diagnostics.StateDegraded, "The backend changed the shape of its answers: farm_state (/ndvi).")
+	w.evidence(diagnostics.LayerToken, "refresh_rejected", int64(1))
 	m.Tick(context.Background())
-	w.set(ops.LayerDrift, ops.StateOK, "No change.")
+	w.set(diagnostics.LayerDrift, diagnostics.StateOK, "No change.")
 	m.Tick(context.Background())
 	m.Tick(context.Background())
 	got := n.subjects()
@@ -279,13 +285,14 @@ func TestEventsAnnounceTheirStartOnly(t *testing.T) {
 // alone (one "unreachable" each at most); once Redis is back the replicas
 // agree again and the recovery is announced once.
 func TestRedisLostStillNotifies(t *testing.T) {
+	testenv.NeedsProcesses(t, "kills and restarts redis-server")
 	r := testenv.StartRedis(t)
 	w, n := newWorld(), &nc{}
 	const min = 500 * time.Millisecond
 	a, b := replica(t, w, n, redisFor(t, r), min, 1), replica(t, w, n, redisFor(t, r), min, 1)
 	tick(a, b)
 	r.Stop(t)
-	w.set(ops.LayerRedis, ops.StateDown, "Redis does not answer PING.")
+	w.set(diagnostics.LayerRedis, diagnostics.StateDown, "Redis does not answer PING.")
 	tick(a, b)
 	tick(a, b)
 	got := n.subjects()
@@ -294,7 +301,7 @@ func TestRedisLostStillNotifies(t *testing.T) {
 	}
 	sentDuringOutage := len(got)
 	r.Start(t)
-	w.set(ops.LayerRedis, ops.StateOK, "Redis answers.")
+	w.set(diagnostics.LayerRedis, diagnostics.StateOK, "Redis answers.")
 	deadline := time.Now().Add(5 * time.Second)
 	for len(n.subjects()) == sentDuringOutage && time.Now().Before(deadline) {
 		tick(a, b)
@@ -310,11 +317,12 @@ func TestRedisLostStillNotifies(t *testing.T) {
 
 // TestNothingIsObservedWhileDisabled: no one to tell, no load.
 func TestNothingIsObservedWhileDisabled(t *testing.T) {
+	t.Parallel()
 	w, n := newWorld(), &nc{disabled: true}
 	m := replica(t, w, n, nil, time.Millisecond, 1)
-	w.set(ops.LayerRedis, ops.StateDown, "down")
+	w.set(diagnostics.LayerRedis, diagnostics.StateDown, "down")
 	m.Tick(context.Background())
-	if _, _, ok := m.Observed(ops.LayerRedis); ok {
+	if _, _, ok := m.Observed(diagnostics.LayerRedis); ok {
 		t.Error("observed while the app is disabled")
 	}
 	want(t, n)
@@ -322,15 +330,16 @@ func TestNothingIsObservedWhileDisabled(t *testing.T) {
 
 // TestObservedIsTheLastObservation feeds setup checks.
 func TestObservedIsTheLastObservation(t *testing.T) {
+	t.Parallel()
 	w, n := newWorld(), &nc{}
 	m := replica(t, w, n, nil, time.Hour, 1)
-	if _, _, ok := m.Observed(ops.LayerUpstream); ok {
+	if _, _, ok := m.Observed(diagnostics.LayerUpstream); ok {
 		t.Fatal("observed before any observation")
 	}
-	w.set(ops.LayerUpstream, ops.StateDown, "down")
+	w.set(diagnostics.LayerUpstream, diagnostics.StateDown, "down")
 	m.Tick(context.Background())
-	l, at, ok := m.Observed(ops.LayerUpstream)
-	if !ok || l.State != ops.StateDown || time.Since(at) > time.Second {
+	l, at, ok := m.Observed(diagnostics.LayerUpstream)
+	if !ok || l.State != diagnostics.StateDown || time.Since(at) > time.Second {
 		t.Errorf("Observed = %+v %v %v", l, at, ok)
 	}
 }
@@ -348,20 +357,21 @@ func contains(list []string, s string) bool {
 // it (credentials, cache, token) fail too; admins hear of Redis only. A
 // layer still failing once Redis answers again is announced then.
 func TestRedisIsTheRootCause(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	w, n := newWorld(), &nc{}
 	const min = 100 * time.Millisecond
 	m := replica(t, w, n, redisFor(t, r), min, 1)
 	tick(m)
-	w.set(ops.LayerRedis, ops.StateDown, "Redis does not answer PING.")
-	w.set(ops.LayerCredentials, ops.StateDown, "The credential store (Redis) is unavailable.")
-	w.set(ops.LayerCache, ops.StateDown, "The cache cannot reach Redis.")
+	w.set(diagnostics.LayerRedis, diagnostics.StateDown, "Redis does not answer PING.")
+	w.set(diagnostics.LayerCredentials, diagnostics.StateDown, "The credential store (Redis) is unavailable.")
+	w.set(diagnostics.LayerCache, diagnostics.StateDown, "The cache cannot reach Redis.")
 	tick(m)
 	tick(m)
 	want(t, n, "Redis is unreachable")
 	// Redis answers again; the credential store still fails on its own.
-	w.set(ops.LayerRedis, ops.StateOK, "Redis answers.")
-	w.set(ops.LayerCache, ops.StateOK, "The cache works.")
+	w.set(diagnostics.LayerRedis, diagnostics.StateOK, "Redis answers.")
+	w.set(diagnostics.LayerCache, diagnostics.StateOK, "The cache works.")
 	time.Sleep(min)
 	tick(m)
 	tick(m)
@@ -372,13 +382,15 @@ func TestRedisIsTheRootCause(t *testing.T) {
 // gone; the first replica to decide mirrors its announcement in the ExApp's
 // config in Nextcloud and the others adopt it: one notification.
 func TestReplicasAgreeThroughNextcloudWithoutRedis(t *testing.T) {
+	testenv.NeedsProcesses(t, "kills redis-server")
+	t.Parallel() // its own Redis; the wait is the mirror's jitter, not a bound under test
 	r := testenv.StartRedis(t)
 	w, n := newWorld(), &nc{}
 	const min = time.Minute
 	a, b := replica(t, w, n, redisFor(t, r), min, 1), replica(t, w, n, redisFor(t, r), min, 1)
 	tick(a, b)
 	r.Stop(t)
-	w.set(ops.LayerRedis, ops.StateDown, "Redis does not answer PING.")
+	w.set(diagnostics.LayerRedis, diagnostics.StateDown, "Redis does not answer PING.")
 	for range 3 {
 		a.Tick(context.Background()) // one after the other: the mirror has no compare-and-set
 		b.Tick(context.Background())
@@ -390,12 +402,14 @@ func TestReplicasAgreeThroughNextcloudWithoutRedis(t *testing.T) {
 // (recorded in the mirror first) that cannot be sent is taken back from the
 // mirror too, so the next observation, on any replica, sends it.
 func TestFailedSendWithoutRedisIsRetried(t *testing.T) {
+	testenv.NeedsProcesses(t, "kills redis-server")
+	t.Parallel() // its own Redis; the wait is the mirror's jitter, not a bound under test
 	r := testenv.StartRedis(t)
 	w, n := newWorld(), &nc{}
 	a, b := replica(t, w, n, redisFor(t, r), time.Minute, 1), replica(t, w, n, redisFor(t, r), time.Minute, 1)
 	tick(a, b)
 	r.Stop(t)
-	w.set(ops.LayerRedis, ops.StateDown, "Redis does not answer PING.")
+	w.set(diagnostics.LayerRedis, diagnostics.StateDown, "Redis does not answer PING.")
 	n.mu.Lock()
 	n.fail = true
 	n.mu.Unlock()

@@ -69,7 +69,7 @@ func (m *Notifier) admins(ctx context.Context) ([]string, error) {
 		candidates = candidates[:maxCandidates]
 	}
 	var confirmed []string
-	var lastErr error = uerr
+	lastErr := uerr
 	for _, c := range candidates {
 		ok, err := m.o.Admins.IsAdmin(ctx, c)
 		if err != nil {

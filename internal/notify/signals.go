@@ -5,7 +5,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/weather-apis/weather_apis/internal/ops"
+	"github.com/weather-apis/weather_apis/internal/diagnostics"
 )
 
 // States of a signal.
@@ -22,7 +22,7 @@ type signal struct {
 	layer string // the quick layer it is read from
 	event bool
 	// failing reads the layer's observation.
-	failing func(m *Notifier, l ops.Layer) bool
+	failing func(m *Notifier, l diagnostics.Layer) bool
 	// fail and recover are the subjects.
 	fail, recover string
 	// onRedis marks a signal whose layer reads Redis: while the redis
@@ -32,37 +32,37 @@ type signal struct {
 	onRedis bool
 }
 
-func down(_ *Notifier, l ops.Layer) bool { return l.State == ops.StateDown }
+func down(_ *Notifier, l diagnostics.Layer) bool { return l.State == diagnostics.StateDown }
 
-func notOK(_ *Notifier, l ops.Layer) bool {
-	return l.State == ops.StateDown || l.State == ops.StateDegraded
+func notOK(_ *Notifier, l diagnostics.Layer) bool {
+	return l.State == diagnostics.StateDown || l.State == diagnostics.StateDegraded
 }
 
 // signals is the table of notifications (README.md "Nextcloud surfaces").
 // Degraded modes that follow from configuration (an embedded store) are
 // setup-check matters, not notifications.
 var signals = []signal{
-	{name: "redis", layer: ops.LayerRedis, failing: down,
+	{name: "redis", layer: diagnostics.LayerRedis, failing: down,
 		fail: "Redis is unreachable", recover: "Redis answers again"},
-	{name: "upstream_token", layer: ops.LayerToken, failing: down,
+	{name: "upstream_token", layer: diagnostics.LayerToken, failing: down,
 		fail: "weather_apis has no DRF token", recover: "weather_apis has a DRF token again", onRedis: true},
-	{name: "token_refresh", layer: ops.LayerToken, event: true, failing: (*Notifier).refreshRejected,
+	{name: "token_refresh", layer: diagnostics.LayerToken, event: true, failing: (*Notifier).refreshRejected,
 		fail: "DRF rejected weather_apis' token refresh"},
-	{name: "upstream", layer: ops.LayerUpstream, failing: down,
+	{name: "upstream", layer: diagnostics.LayerUpstream, failing: down,
 		fail: "The DRF backend is down", recover: "The DRF backend answers again"},
-	{name: "contract", layer: ops.LayerContract, failing: notOK,
+	{name: "contract", layer: diagnostics.LayerContract, failing: notOK,
 		fail: "The backend's answers break the contract", recover: "The backend's answers match the contract again"},
-	{name: "drift", layer: ops.LayerDrift, event: true, failing: func(_ *Notifier, l ops.Layer) bool { return l.State == ops.StateDegraded },
+	{name: "drift", layer: diagnostics.LayerDrift, event: true, failing: func(_ *Notifier, l diagnostics.Layer) bool { return l.State == diagnostics.StateDegraded },
 		fail: "The backend changed the shape of its answers"},
-	{name: "cache", layer: ops.LayerCache, failing: down,
+	{name: "cache", layer: diagnostics.LayerCache, failing: down,
 		fail: "The cache is unavailable", recover: "The cache works again", onRedis: true},
-	{name: "credentials", layer: ops.LayerCredentials, failing: down,
+	{name: "credentials", layer: diagnostics.LayerCredentials, failing: down,
 		fail: "Integration credentials cannot be checked", recover: "Integration credentials can be checked again", onRedis: true},
 }
 
 // refreshRejected is failing for RefreshWindow after this process saw DRF
 // reject a refresh token (the token layer's refresh_rejected counter grew).
-func (m *Notifier) refreshRejected(l ops.Layer) bool {
+func (m *Notifier) refreshRejected(l diagnostics.Layer) bool {
 	n, _ := l.Evidence["refresh_rejected"].(int64)
 	m.mu.Lock()
 	defer m.mu.Unlock()

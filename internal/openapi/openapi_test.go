@@ -35,6 +35,7 @@ func mustBuild(t *testing.T) []byte {
 }
 
 func TestDocumentIsValidOpenAPI31(t *testing.T) {
+	t.Parallel()
 	doc := mustBuild(t)
 	d, err := openapi.Load(doc)
 	if err != nil {
@@ -56,6 +57,7 @@ func TestDocumentIsValidOpenAPI31(t *testing.T) {
 }
 
 func TestValidatorChecksExchanges(t *testing.T) {
+	t.Parallel()
 	v, err := openapi.NewValidator(mustBuild(t))
 	if err != nil {
 		t.Fatal(err)
@@ -94,6 +96,7 @@ func TestValidatorChecksExchanges(t *testing.T) {
 }
 
 func TestTransportReportsViolations(t *testing.T) {
+	t.Parallel()
 	v, err := openapi.NewValidator(mustBuild(t))
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ package resources
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"time"
 
@@ -223,9 +222,4 @@ func answerOf(res cache.Result) Answer {
 func RequestKey(route, id string, q url.Values) cache.RequestKey {
 	r, _ := routetable.Lookup(route)
 	return cache.NewRequestKey(r.UpstreamPath(id), q)
-}
-
-// isRead reports whether method only reads.
-func isRead(method string) bool {
-	return method == http.MethodGet || method == http.MethodOptions || method == http.MethodHead
 }

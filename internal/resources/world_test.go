@@ -16,8 +16,13 @@ import (
 	"github.com/weather-apis/weather_apis/internal/upstream"
 )
 
-// world is one real redis-server and the real DRF demo, shared by the
-// subtests of one test (starting DRF costs seconds).
+// TestMain stops the package's shared DRF demo after the tests.
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// world is a Redis of its own and the real DRF demo: the package's shared
+// demo (starting one costs seconds), handed out with its layouts, faults
+// and transforms reset. Its database is shared by the tests: rows they
+// create stay.
 type world struct {
 	drf   *testenv.DRF
 	redis *testenv.Redis
@@ -27,8 +32,19 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	return newWorldOn(t, testenv.SharedDRF(t, testenv.DRFOptions{}))
+}
+
+// newFreshWorld is newWorld on a demo of its own, with the seed data only,
+// for a test that predicts ids or deletes seed rows.
+func newFreshWorld(t *testing.T) *world {
+	t.Helper()
+	return newWorldOn(t, testenv.StartDRF(t, testenv.DRFOptions{}))
+}
+
+func newWorldOn(t *testing.T, drf *testenv.DRF) *world {
+	t.Helper()
 	r := testenv.StartRedis(t)
-	drf := testenv.StartDRF(t, testenv.DRFOptions{})
 	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), ContextTimeoutEnabled: true})
 	t.Cleanup(func() { rdb.Close() })
 	tokens, err := token.New(token.Options{Redis: rdb, BaseURL: drf.URL(), Username: testenv.DRFDefaultUsername, Password: testenv.DRFDefaultPassword})

@@ -13,6 +13,7 @@ import (
 // upstream, every invalidation target is a cached read route, and a ByID
 // target is only named by a route that has an id.
 func TestTableIsConsistent(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for _, r := range routetable.Routes() {
 		if seen[r.Name] {
@@ -44,6 +45,7 @@ func TestTableIsConsistent(t *testing.T) {
 }
 
 func TestCanonicalID(t *testing.T) {
+	t.Parallel()
 	r, _ := routetable.Lookup("farm_detail")
 	for in, want := range map[string]string{"7": "7", "007": "7", "9007199254740991": "9007199254740991"} {
 		if got, err := r.CanonicalID(in); err != nil || got != want {
@@ -58,6 +60,7 @@ func TestCanonicalID(t *testing.T) {
 }
 
 func TestCanonicalQuery(t *testing.T) {
+	t.Parallel()
 	obs, _ := routetable.Lookup("observation_list")
 	schema, _ := routetable.Lookup("farm_schema")
 	cases := []struct {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestUnbounded(t *testing.T) {
+	t.Parallel()
 	list, _ := Lookup("farm_list")
 	obs, _ := Lookup("observation_list")
 	cases := []struct {

@@ -25,8 +25,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/weather-apis/weather_apis/internal/diagnostics"
 	"github.com/weather-apis/weather_apis/internal/nextcloud"
-	"github.com/weather-apis/weather_apis/internal/ops"
 )
 
 // Statuses AppAPI understands.
@@ -73,15 +73,15 @@ func (r Report) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Layers runs one quick layer check (internal/ops.Ops.QuickLayer).
+// Layers runs one quick layer check (internal/diagnostics.Layers.QuickLayer).
 type Layers interface {
-	QuickLayer(ctx context.Context, name string) ops.Layer
+	QuickLayer(ctx context.Context, name string) diagnostics.Layer
 }
 
 // Observed returns the last observation of a layer made by someone else
 // (internal/notify's monitor), to say what was last known about a layer
 // that could not be checked in time.
-type Observed func(layer string) (ops.Layer, time.Time, bool)
+type Observed func(layer string) (diagnostics.Layer, time.Time, bool)
 
 // Nextcloud is the part of the OCS client setup checks need.
 type Nextcloud interface {
@@ -178,12 +178,12 @@ type check struct {
 }
 
 var checks = []check{
-	{"redis", "Redis", []string{ops.LayerRedis}},
-	{"upstream_token", "DRF token", []string{ops.LayerToken}},
-	{"upstream", "DRF backend", []string{ops.LayerUpstream}},
-	{"contract", "Backend contract", []string{ops.LayerContract, ops.LayerDrift}},
-	{"cache", "Cache", []string{ops.LayerCache}},
-	{"credentials", "Credential store", []string{ops.LayerCredentials}},
+	{"redis", "Redis", []string{diagnostics.LayerRedis}},
+	{"upstream_token", "DRF token", []string{diagnostics.LayerToken}},
+	{"upstream", "DRF backend", []string{diagnostics.LayerUpstream}},
+	{"contract", "Backend contract", []string{diagnostics.LayerContract, diagnostics.LayerDrift}},
+	{"cache", "Cache", []string{diagnostics.LayerCache}},
+	{"credentials", "Credential store", []string{diagnostics.LayerCredentials}},
 }
 
 // SetupChecks runs every layer check concurrently under Budget and returns
@@ -197,7 +197,7 @@ func (c *Checks) Run(ctx context.Context) Report {
 	defer cancel()
 	type done struct {
 		name string
-		l    ops.Layer
+		l    diagnostics.Layer
 	}
 	var names []string
 	for _, ch := range checks {
@@ -207,7 +207,7 @@ func (c *Checks) Run(ctx context.Context) Report {
 	for _, n := range names {
 		go func() { results <- done{n, c.o.Layers.QuickLayer(bctx, n)} }()
 	}
-	got := map[string]ops.Layer{}
+	got := map[string]diagnostics.Layer{}
 wait:
 	for range names {
 		select {
@@ -230,9 +230,9 @@ wait:
 // result turns a check's layers into one Result: the first layer decides
 // the status; the others are notes, shown as info while the first is ok (a
 // recent shape change under a healthy contract).
-func (c *Checks) result(ch check, got map[string]ops.Layer) Result {
+func (c *Checks) result(ch check, got map[string]diagnostics.Layer) Result {
 	for _, name := range ch.layers {
-		if _, ok := got[name]; !ok && (name == ch.layers[0] || got[ch.layers[0]].State == ops.StateOK) {
+		if _, ok := got[name]; !ok && (name == ch.layers[0] || got[ch.layers[0]].State == diagnostics.StateOK) {
 			return c.late(ch, name)
 		}
 	}
@@ -243,7 +243,7 @@ func (c *Checks) result(ch check, got map[string]ops.Layer) Result {
 	}
 	if res.Status == Success {
 		for _, name := range ch.layers[1:] {
-			if l := got[name]; l.State != ops.StateOK {
+			if l := got[name]; l.State != diagnostics.StateOK {
 				res = Result{Status: Info, Text: ch.name + ": " + l.Summary + " " + l.Advice}
 			}
 		}
@@ -289,11 +289,11 @@ func (c *Checks) configResult() Result {
 // an error.
 func statusOf(state string) string {
 	switch state {
-	case ops.StateOK:
+	case diagnostics.StateOK:
 		return Success
-	case ops.StateOutdated:
+	case diagnostics.StateOutdated:
 		return Info
-	case ops.StateStale, ops.StateDegraded:
+	case diagnostics.StateStale, diagnostics.StateDegraded:
 		return Warning
 	}
 	return Error

@@ -8,29 +8,29 @@ import (
 	"time"
 
 	"github.com/weather-apis/weather_apis/internal/config"
+	"github.com/weather-apis/weather_apis/internal/diagnostics"
 	"github.com/weather-apis/weather_apis/internal/nextcloud"
-	"github.com/weather-apis/weather_apis/internal/ops"
 	"github.com/weather-apis/weather_apis/internal/setupcheck"
 )
 
 // fakeLayers answers each layer with a fixed Layer after a delay.
 type fakeLayers struct {
-	layers map[string]ops.Layer
+	layers map[string]diagnostics.Layer
 	delay  map[string]time.Duration
 }
 
-func (f fakeLayers) QuickLayer(ctx context.Context, name string) ops.Layer {
+func (f fakeLayers) QuickLayer(ctx context.Context, name string) diagnostics.Layer {
 	if d := f.delay[name]; d > 0 {
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():
-			return ops.Layer{Layer: name, State: ops.StateDown, Summary: "context: " + ctx.Err().Error()}
+			return diagnostics.Layer{Layer: name, State: diagnostics.StateDown, Summary: "context: " + ctx.Err().Error()}
 		}
 	}
 	if l, ok := f.layers[name]; ok {
 		return l
 	}
-	return ops.Layer{Layer: name, State: ops.StateOK, Summary: name + " is fine."}
+	return diagnostics.Layer{Layer: name, State: diagnostics.StateOK, Summary: name + " is fine."}
 }
 
 type fakeNC struct {
@@ -46,12 +46,13 @@ func (f *fakeNC) AbsoluteURL(_ context.Context, rel string) (string, error) {
 }
 
 func TestChecksMapLayersToAppAPIStatuses(t *testing.T) {
-	layers := fakeLayers{layers: map[string]ops.Layer{
-		ops.LayerRedis:    {State: ops.StateDown, Summary: "Redis does not answer PING.", Advice: "Check WEATHER_APIS_REDIS_URL."},
-		ops.LayerToken:    {State: ops.StateDegraded, Summary: "The token is kept per process."},
-		ops.LayerCache:    {State: ops.StateOutdated, Summary: "The cache was keyed for schema 1."},
-		ops.LayerDrift:    {State: ops.StateDegraded, Summary: "The backend changed the shape of its answers: farm_state.", Advice: "Nothing to do."},
-		ops.LayerContract: {State: ops.StateOK, Summary: "The answers match."},
+	t.Parallel()
+	layers := fakeLayers{layers: map[string]diagnostics.Layer{
+		diagnostics.LayerRedis:    {State: diagnostics.StateDown, Summary: "Redis does not answer PING.", Advice: "Check WEATHER_APIS_REDIS_URL."},
+		diagnostics.LayerToken:    {State: diagnostics.StateDegraded, Summary: "The token is kept per process."},
+		diagnostics.LayerCache:    {State: diagnostics.StateOutdated, Summary: "The cache was keyed for schema 1."},
+		diagnostics.LayerDrift:    {State: diagnostics.StateDegraded, Summary: "The backend changed the shape of its answers: farm_state.", Advice: "Nothing to do."},
+		diagnostics.LayerContract: {State: diagnostics.StateOK, Summary: "The answers match."},
 	}}
 	nc := &fakeNC{abs: "https://cloud.example"}
 	c := setupcheck.New(setupcheck.Options{Layers: layers, NC: nc, AppID: "weather_apis", Menu: "weather_apis", NextcloudURL: "http://nextcloud:80"})
@@ -93,12 +94,12 @@ func TestChecksMapLayersToAppAPIStatuses(t *testing.T) {
 // "not checked in time" (with the last observation, when there is one);
 // the answer never waits for it.
 func TestChecksAnswerWithinTheBudget(t *testing.T) {
-	layers := fakeLayers{delay: map[string]time.Duration{ops.LayerUpstream: 5 * time.Second, ops.LayerDrift: 5 * time.Second}}
-	observed := func(layer string) (ops.Layer, time.Time, bool) {
-		if layer == ops.LayerUpstream {
-			return ops.Layer{State: ops.StateOK, Summary: "The DRF backend answers."}, time.Now().Add(-20 * time.Second), true
+	layers := fakeLayers{delay: map[string]time.Duration{diagnostics.LayerUpstream: 5 * time.Second, diagnostics.LayerDrift: 5 * time.Second}}
+	observed := func(layer string) (diagnostics.Layer, time.Time, bool) {
+		if layer == diagnostics.LayerUpstream {
+			return diagnostics.Layer{State: diagnostics.StateOK, Summary: "The DRF backend answers."}, time.Now().Add(-20 * time.Second), true
 		}
-		return ops.Layer{}, time.Time{}, false
+		return diagnostics.Layer{}, time.Time{}, false
 	}
 	c := setupcheck.New(setupcheck.Options{Layers: layers, AppID: "weather_apis", NextcloudURL: "http://nc", Observed: observed})
 	start := time.Now()
@@ -119,6 +120,7 @@ func TestChecksAnswerWithinTheBudget(t *testing.T) {
 }
 
 func TestRegisterToleratesAnAppAPIWithoutSetupChecks(t *testing.T) {
+	t.Parallel()
 	nc := &fakeNC{abs: "https://c", optInErr: &nextcloud.Error{Status: 200, StatusCode: 998}}
 	c := setupcheck.New(setupcheck.Options{Layers: fakeLayers{}, NC: nc, AppID: "weather_apis"})
 	if err := c.Register(context.Background()); err != nil {
@@ -134,6 +136,7 @@ func TestRegisterToleratesAnAppAPIWithoutSetupChecks(t *testing.T) {
 }
 
 func TestConfigFindings(t *testing.T) {
+	t.Parallel()
 	var cfg config.Config
 	cfg.Upstream.URL = "http://drf.example.com:8000"
 	cfg.Upstream.ContractMode = "enforce"

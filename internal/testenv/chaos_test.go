@@ -10,7 +10,7 @@ import (
 // limit is refused like an expired one, a fresh one is accepted; cleared,
 // the old token works again.
 func TestExpireTokens(t *testing.T) {
-	d := StartDRF(t, DRFOptions{})
+	d := SharedDRF(t, DRFOptions{})
 	old, _ := d.Token(t)
 	url := d.URL() + "/api/v1/farms/1/"
 	d.ExpireTokens(t, 2*time.Second)

@@ -30,6 +30,7 @@ type Cluster struct {
 // other node.
 func StartCluster(tb testing.TB, masters int) *Cluster {
 	tb.Helper()
+	NeedsProcesses(tb, "Redis Cluster")
 	if masters < 1 {
 		tb.Fatalf("StartCluster: masters = %d; want at least 1", masters)
 	}
@@ -91,6 +92,7 @@ const (
 // every replica and every other sentinel, so a failover can start at once.
 func StartSentinel(tb testing.TB, replicas, sentinels int) *Sentinel {
 	tb.Helper()
+	NeedsProcesses(tb, "Redis Sentinel")
 	if replicas < 0 || sentinels < 1 {
 		tb.Fatalf("StartSentinel(%d, %d): want replicas >= 0 and sentinels >= 1", replicas, sentinels)
 	}
@@ -130,16 +132,29 @@ func StartSentinel(tb testing.TB, replicas, sentinels int) *Sentinel {
 }
 
 // startSentinelProcess runs redis-server --sentinel with a generated,
-// writable sentinel.conf (sentinels rewrite their config).
+// writable sentinel.conf (sentinels rewrite their config), retrying on new
+// ports when its port was taken before it could bind it.
 func startSentinelProcess(tb testing.TB, name string, masterPort, quorum int) *Redis {
 	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		Unavailable(tb, "redis-server not installed (apt-get install redis-server)")
 	}
-	r := &Redis{Port: FreePort(tb), dir: tb.TempDir()}
+	r := &Redis{dir: tb.TempDir()}
 	conf := filepath.Join(r.dir, "sentinel.conf")
-	text := fmt.Sprintf(`port %d
+	logPath := filepath.Join(r.dir, "sentinel.log")
+	tb.Cleanup(func() {
+		r.kill()
+		if tb.Failed() {
+			if b, err := os.ReadFile(logPath); err == nil && len(b) > 0 {
+				tb.Logf("sentinel :%d log (last 2 KB):\n%s", r.Port, b[max(0, len(b)-2048):])
+			}
+		}
+	})
+	var last error
+	for range redisBindAttempts {
+		r.Port = pickPort(tb)
+		text := fmt.Sprintf(`port %d
 bind 127.0.0.1
 protected-mode no
 daemonize no
@@ -150,13 +165,20 @@ sentinel down-after-milliseconds %[3]s %[6]d
 sentinel failover-timeout %[3]s %[7]d
 sentinel parallel-syncs %[3]s 1
 `, r.Port, r.dir, name, masterPort, quorum, sentinelDownAfter.Milliseconds(), sentinelFailoverTimeout.Milliseconds())
-	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
-		tb.Fatalf("cannot write %s: %v", conf, err)
+		if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+			tb.Fatalf("cannot write %s: %v", conf, err)
+		}
+		_ = os.Remove(logPath)
+		r.args = []string{bin, conf, "--sentinel", "--logfile", logPath}
+		if last = r.start(); last == nil {
+			return r
+		}
+		if !errors.Is(last, errPortTaken) {
+			break
+		}
 	}
-	r.args = []string{bin, conf, "--sentinel"}
-	r.Start(tb)
-	tb.Cleanup(func() { r.kill() })
-	return r
+	tb.Fatalf("cannot start redis-server --sentinel: %v", last)
+	return nil
 }
 
 // Addrs lists the sentinels' host:port addresses (what a Sentinel client

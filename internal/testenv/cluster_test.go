@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +97,35 @@ func TestQueryReplies(t *testing.T) {
 	}
 	if _, err := Query(r.Addr(), "NOSUCHCOMMAND"); err == nil || !strings.HasPrefix(err.Error(), "ERR") {
 		t.Errorf("unknown command error = %v; want an ERR reply", err)
+	}
+}
+
+// TestRedisRetriesATakenPort: when the port FreePort handed out is taken
+// before redis-server binds it (by anything, even another Redis), the
+// starter retries on a new port and the server that answers is its own.
+func TestRedisRetriesATakenPort(t *testing.T) {
+	NeedsProcesses(t, "redis-server")
+	other := StartRedis(t) // a server already on the first port handed out
+	plain := Listen(t)     // a non-Redis listener on the second
+	taken := []int{other.Port, plain.Addr().(*net.TCPAddr).Port}
+	orig := pickPort
+	t.Cleanup(func() { pickPort = orig })
+	pickPort = func(tb testing.TB) int {
+		if len(taken) > 0 {
+			p := taken[0]
+			taken = taken[1:]
+			return p
+		}
+		return orig(tb)
+	}
+	r := StartRedis(t)
+	if r.Port == other.Port || r.Port == plain.Addr().(*net.TCPAddr).Port {
+		t.Fatalf("started on a taken port %d", r.Port)
+	}
+	if pid, err := serverPID(r.Addr()); err != nil || pid != r.cmd.Process.Pid {
+		t.Errorf("server at %s is pid %d (%v); want ours, %d", r.Addr(), pid, err, r.cmd.Process.Pid)
+	}
+	if got := r.Do(t, "DBSIZE"); got != ":0" {
+		t.Errorf("DBSIZE = %q; want an empty server", got)
 	}
 }

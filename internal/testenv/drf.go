@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -68,7 +69,8 @@ type DRFStats struct {
 }
 
 // DRF is the DRF demo backend (deploy/drf/run.sh: Django + gunicorn) on a
-// loopback port with its own SQLite database, stopped by tb.Cleanup.
+// loopback port with its own SQLite database, stopped by tb.Cleanup (or, for
+// a SharedDRF, by Main).
 type DRF struct {
 	Port   int
 	opts   DRFOptions
@@ -78,33 +80,50 @@ type DRF struct {
 	client *http.Client
 	cmd    *exec.Cmd
 	done   chan struct{} // closed when cmd has exited
+	shared bool          // handed out by SharedDRF: never stopped by a test
 }
 
-// StartDRF starts the demo on a free port with a fresh database and waits (at
-// most 30 s) until /__demo/health answers. Missing Debian packages skip the
-// test, or fail it under CI=true.
+// StartDRF starts the demo with a fresh database on a loopback socket this
+// process opens and hands to gunicorn (see start), and waits (at most 30 s)
+// until /__demo/health answers. It is skipped under -short; in the
+// full tier, missing Debian packages skip the test, or fail it under CI=true.
+// A test that neither stops the demo nor needs options of its own should use
+// SharedDRF: one demo per package instead of one per test.
 func StartDRF(tb testing.TB, opts DRFOptions) *DRF {
 	tb.Helper()
+	NeedsProcesses(tb, "the DRF demo (gunicorn)")
+	if msg := drfMissing(); msg != "" {
+		Unavailable(tb, "%s", msg)
+	}
+	d := newDRF(opts.withDefaults(), tb.TempDir(), RepoRoot(tb))
+	tb.Cleanup(func() { d.kill(syscall.SIGKILL, drfStopTimeout) })
+	d.Start(tb)
+	return d
+}
+
+// drfMissing says which Debian package the demo lacks, or "".
+func drfMissing() string {
 	if _, err := os.Stat(drfGunicorn); err != nil {
-		Unavailable(tb, "%s missing (apt-get install gunicorn)", drfGunicorn)
+		return drfGunicorn + " missing (apt-get install gunicorn)"
 	}
 	check := exec.Command(drfPython, "-c", "import django, rest_framework, rest_framework_simplejwt")
 	if out, err := check.CombinedOutput(); err != nil {
-		Unavailable(tb, "Debian's Django/DRF/SimpleJWT missing (apt-get install python3-django "+
+		return fmt.Sprintf("Debian's Django/DRF/SimpleJWT missing (apt-get install python3-django "+
 			"python3-djangorestframework python3-djangorestframework-simplejwt): %v: %s", err, out)
 	}
-	opts = opts.withDefaults()
-	dir := tb.TempDir()
+	return ""
+}
+
+// newDRF prepares (does not start) a demo whose database and log are in dir.
+func newDRF(opts DRFOptions, dir, root string) *DRF {
 	d := &DRF{
-		Port:   FreePort(tb),
 		opts:   opts,
-		script: filepath.Join(RepoRoot(tb), "deploy", "drf", "run.sh"),
+		script: filepath.Join(root, "deploy", "drf", "run.sh"),
 		logf:   filepath.Join(dir, "drf.log"),
 		client: &http.Client{Timeout: 10 * time.Second},
 	}
 	d.env = append(withoutDRFEnv(os.Environ()),
 		"DRF_DEMO_DB="+filepath.Join(dir, "drf.sqlite3"),
-		"DRF_DEMO_PORT="+strconv.Itoa(d.Port),
 		"DRF_DEMO_WORKERS="+strconv.Itoa(opts.Workers),
 		"DRF_DEMO_ACCESS_TTL="+seconds(opts.AccessTTL),
 		"DRF_DEMO_REFRESH_TTL="+seconds(opts.RefreshTTL),
@@ -115,8 +134,62 @@ func StartDRF(tb testing.TB, opts DRFOptions) *DRF {
 	if opts.SchemaVersion != 0 {
 		d.env = append(d.env, "DRF_DEMO_SCHEMA_VERSION="+strconv.Itoa(opts.SchemaVersion))
 	}
-	tb.Cleanup(func() { d.kill(syscall.SIGKILL, drfStopTimeout) })
-	d.Start(tb)
+	return d
+}
+
+// SharedDRF returns the package's one demo for opts, started on first use
+// (at most 30 s) and stopped by Main after every test of the package ran:
+// starting the demo costs seconds, so tests share one. Each call hands it
+// out as a fresh one: faults, transforms and layouts cleared (schema v1, no
+// version override, X-Schema-Version sent) and the counters reset. Its
+// database is shared: rows a test creates stay for the next tests, which
+// must not depend on counts other tests change. A test holding it must not
+// run in parallel with another user (call no t.Parallel), nor stop it (Stop
+// and Start fail): a test that restarts the demo uses StartDRF.
+//
+// It is skipped under -short; in the full tier, missing Debian packages skip
+// the test, or fail it under CI=true. The package's TestMain must call Main
+// (or Run).
+func SharedDRF(tb testing.TB, opts DRFOptions) *DRF {
+	tb.Helper()
+	NeedsProcesses(tb, "the DRF demo (gunicorn)")
+	if msg := drfMissing(); msg != "" {
+		Unavailable(tb, "%s", msg)
+	}
+	opts = opts.withDefaults()
+	shared.mu.Lock()
+	if !shared.main {
+		shared.mu.Unlock()
+		tb.Fatalf("SharedDRF: the package's TestMain must run the tests with testenv.Main(m) or testenv.Run(m), which stop the shared demo")
+	}
+	if shared.drfs == nil {
+		shared.drfs = map[DRFOptions]*sharedDRF{}
+	}
+	s := shared.drfs[opts]
+	if s == nil {
+		s = &sharedDRF{}
+		shared.drfs[opts] = s
+	}
+	shared.mu.Unlock()
+	s.once.Do(func() {
+		if s.dir, s.err = os.MkdirTemp("", "weather_apis-shared-drf-"); s.err != nil {
+			return
+		}
+		d := newDRF(opts, s.dir, RepoRoot(tb))
+		d.shared = true
+		if s.err = d.start(); s.err == nil {
+			s.d = d
+		}
+	})
+	if s.err != nil {
+		tb.Fatalf("shared DRF demo: %v", s.err)
+	}
+	d := s.d
+	d.ClearFaults(tb)
+	d.ClearTransforms(tb)
+	empty, on := "", true
+	d.SetLayout(tb, Layout{Schema: "v1", FarmState: "flat", Observation: "plain", SchemaVersion: &empty, VersionHeader: &on})
+	d.ResetStats(tb)
 	return d
 }
 
@@ -164,27 +237,61 @@ func (d *DRF) URL() string { return "http://127.0.0.1:" + strconv.Itoa(d.Port) }
 
 // Start (re)starts the demo on the same port and database (migrate, seed,
 // gunicorn; the seed clears the faults and transforms, the layout stays) and
-// waits for /__demo/health.
+// waits for /__demo/health. A SharedDRF cannot be restarted.
 func (d *DRF) Start(tb testing.TB) {
 	tb.Helper()
+	NeedsProcesses(tb, "the DRF demo (gunicorn)")
+	if d.shared {
+		tb.Fatalf("SharedDRF: a shared demo cannot be restarted; use StartDRF")
+	}
 	if d.cmd != nil {
 		tb.Fatalf("DRF demo on %d already running", d.Port)
 	}
+	if err := d.start(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// start runs run.sh with a listening socket handed over (systemd socket
+// activation, which gunicorn honours: LISTEN_FDS=1, LISTEN_PID = gunicorn's
+// pid, which is run.sh's, as run.sh execs gunicorn) and waits for health.
+// The first start listens on a port the kernel picks; a restart listens on
+// the same port again. gunicorn never binds a port itself, so no other
+// process can take it between our choice and its bind.
+func (d *DRF) start() error {
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(d.Port)) // Port 0 at the first start
+	if err != nil {
+		return fmt.Errorf("DRF demo: cannot listen on 127.0.0.1:%d: %w", d.Port, err)
+	}
+	d.Port = l.Addr().(*net.TCPAddr).Port
+	f, err := l.(*net.TCPListener).File()
+	_ = l.Close() // f is a duplicate: the socket stays open
+	if err != nil {
+		return fmt.Errorf("DRF demo: listener file: %w", err)
+	}
+	defer f.Close() // the child has its own copy; ours must go, so a stopped demo refuses connections
 	logFile, err := os.OpenFile(d.logf, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		tb.Fatalf("DRF demo log: %v", err)
+		return fmt.Errorf("DRF demo log: %w", err)
 	}
 	defer logFile.Close() // the child keeps its own descriptor
-	cmd := exec.Command(d.script)
-	cmd.Env = d.env
+	// $$ is the shell's pid, which exec hands to run.sh and run.sh to gunicorn.
+	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$; LISTEN_FDS=1; export LISTEN_PID LISTEN_FDS; exec "$0"`, d.script)
+	// DRF_DEMO_PORT only names the port (run.sh's --bind, which gunicorn
+	// ignores when it inherits a socket).
+	cmd.Env = append(append([]string{}, d.env...), "DRF_DEMO_PORT="+strconv.Itoa(d.Port))
+	cmd.ExtraFiles = []*os.File{f} // fd 3 = SD_LISTEN_FDS_START
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
-		tb.Fatalf("cannot start %s: %v", d.script, err)
+		return fmt.Errorf("cannot start %s: %w", d.script, err)
 	}
 	d.cmd, d.done = cmd, make(chan struct{})
 	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(d.done)
 
+	// Requests queue on the socket until gunicorn serves it: poll with a
+	// short timeout so an exit is seen at once.
+	probe := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.NewTimer(drfStartTimeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -193,22 +300,25 @@ func (d *DRF) Start(tb testing.TB) {
 		select {
 		case <-d.done:
 			d.cmd = nil
-			tb.Fatalf("DRF demo exited during start-up:\n%s", d.logTail())
+			return fmt.Errorf("DRF demo exited during start-up:\n%s", d.logTail())
 		case <-deadline.C:
 			d.kill(syscall.SIGKILL, drfStopTimeout)
-			tb.Fatalf("DRF demo on %d not healthy within %s:\n%s", d.Port, drfStartTimeout, d.logTail())
+			return fmt.Errorf("DRF demo on %d not healthy within %s:\n%s", d.Port, drfStartTimeout, d.logTail())
 		case <-tick.C:
-			if d.healthy() {
-				return
+			if d.healthyWith(probe) {
+				return nil
 			}
 		}
 	}
 }
 
 // Stop sends SIGTERM to the process group (gunicorn shuts down gracefully) and
-// waits; the database stays for Start.
+// waits; the database stays for Start. A SharedDRF cannot be stopped.
 func (d *DRF) Stop(tb testing.TB) {
 	tb.Helper()
+	if d.shared {
+		tb.Fatalf("SharedDRF: a shared demo cannot be stopped; use StartDRF")
+	}
 	if !d.kill(syscall.SIGTERM, drfStopTimeout) {
 		tb.Errorf("DRF demo on %d ignored SIGTERM for %s; killed", d.Port, drfStopTimeout)
 	}
@@ -235,11 +345,11 @@ func (d *DRF) kill(sig syscall.Signal, timeout time.Duration) bool {
 	return graceful
 }
 
-func (d *DRF) healthy() bool {
+func (d *DRF) healthyWith(c *http.Client) bool {
 	var health struct {
 		OK bool `json:"ok"`
 	}
-	return d.call(http.MethodGet, "/__demo/health", nil, &health) == nil && health.OK
+	return d.callWith(c, http.MethodGet, "/__demo/health", nil, &health) == nil && health.OK
 }
 
 func (d *DRF) logTail() string {
@@ -489,6 +599,10 @@ func (d *DRF) control(tb testing.TB, method, path string, body, out any) {
 
 // call sends a JSON request and decodes a 2xx JSON answer into out (if non-nil).
 func (d *DRF) call(method, path string, body, out any) error {
+	return d.callWith(d.client, method, path, body, out)
+}
+
+func (d *DRF) callWith(c *http.Client, method, path string, body, out any) error {
 	var reader io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -502,7 +616,7 @@ func (d *DRF) call(method, path string, body, out any) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := d.client.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		return err
 	}

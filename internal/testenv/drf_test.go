@@ -12,6 +12,8 @@ import (
 	"time"
 )
 
+func TestMain(m *testing.M) { Main(m) }
+
 // get sends an authenticated GET and returns status, headers and body.
 func get(t *testing.T, url, access string) (*http.Response, string, error) {
 	t.Helper()
@@ -44,7 +46,7 @@ func schemaShape(t *testing.T, body string) (version int, sections, fields bool)
 }
 
 func TestDRF(t *testing.T) {
-	d := StartDRF(t, DRFOptions{AccessTTL: time.Minute})
+	d := SharedDRF(t, DRFOptions{})
 	access, refresh := d.Token(t)
 	if access == "" || refresh == "" {
 		t.Fatalf("empty token pair")
@@ -100,7 +102,7 @@ func TestDRF(t *testing.T) {
 }
 
 func TestDRFFaultKinds(t *testing.T) {
-	d := StartDRF(t, DRFOptions{})
+	d := SharedDRF(t, DRFOptions{})
 	access, _ := d.Token(t)
 	url := d.URL() + "/api/v1/farms/1/"
 	cases := []struct {
@@ -177,7 +179,7 @@ func getJSON(t *testing.T, url, access string) (*http.Response, map[string]any) 
 }
 
 func TestDRFLayoutsAndTransforms(t *testing.T) {
-	d := StartDRF(t, DRFOptions{Workers: 2})
+	d := SharedDRF(t, DRFOptions{}) // two workers (the default)
 	access, _ := d.Token(t)
 	want := LayoutState{Schema: "v1", FarmState: "flat", Observation: "plain", VersionHeader: true, DeclaredVersion: "1"}
 	if got := d.Layout(t); got != want {
@@ -245,7 +247,7 @@ func TestDRFLayoutsAndTransforms(t *testing.T) {
 }
 
 func TestDRFOpenAPI(t *testing.T) {
-	d := StartDRF(t, DRFOptions{})
+	d := SharedDRF(t, DRFOptions{})
 	if out, err := exec.Command(drfPython, "-c", "import uritemplate").CombinedOutput(); err != nil {
 		Unavailable(t, "python3-uritemplate missing (apt-get install python3-uritemplate): %v: %s", err, out)
 	}

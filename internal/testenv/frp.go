@@ -63,6 +63,7 @@ func FRPCacheDir() string {
 // proxy unreachable, a compile error) fails it, in CI and outside.
 func BuildFRP(tb testing.TB) FRP {
 	tb.Helper()
+	NeedsProcesses(tb, "frp (go build, frps, frpc)")
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		Unavailable(tb, "no Go toolchain on PATH to build frp v%s", FRPVersion)
@@ -301,8 +302,9 @@ type FRPS struct {
 // serves that plugin, starts frps and waits until it accepts connections.
 func StartFRPS(tb testing.TB, bins FRP, o FRPSOptions) *FRPS {
 	tb.Helper()
+	NeedsProcesses(tb, "frps")
 	dir := tb.TempDir()
-	s := &FRPS{Port: FreePort(tb), bin: bins.Frps, conf: filepath.Join(dir, "frps.toml"),
+	s := &FRPS{bin: bins.Frps, conf: filepath.Join(dir, "frps.toml"),
 		logf: filepath.Join(dir, "frps.log"), key: []byte(o.SharedKey)}
 
 	pl, err := net.Listen("tcp", "127.0.0.1:0")
@@ -314,21 +316,6 @@ func StartFRPS(tb testing.TB, bins FRP, o FRPSOptions) *FRPS {
 	s.plugin = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = s.plugin.Serve(pl) }()
 	tb.Cleanup(func() { _ = s.plugin.Close() })
-
-	var b strings.Builder
-	fmt.Fprintf(&b, "bindAddr = \"127.0.0.1\"\nbindPort = %d\nproxyBindAddr = \"127.0.0.1\"\n\n", s.Port)
-	if o.Certs != nil {
-		fmt.Fprintf(&b, "transport.tls.force = true\ntransport.tls.certFile = %q\ntransport.tls.keyFile = %q\ntransport.tls.trustedCaFile = %q\n\n",
-			filepath.Join(o.Certs.Dir, "server.crt"), filepath.Join(o.Certs.Dir, "server.key"), filepath.Join(o.Certs.Dir, "ca.crt"))
-	} else {
-		b.WriteString("transport.tls.force = false\n\n")
-	}
-	fmt.Fprintf(&b, "log.to = %q\nlog.level = \"info\"\nlog.maxDays = 3\n\n", s.logf)
-	b.WriteString("maxPortsPerClient = 1\nallowPorts = [\n  { start = 23000, end = 23999 },\n  { start = 24000, end = 24099 }\n]\n\n")
-	fmt.Fprintf(&b, "[[httpPlugins]]\naddr = %q\npath = \"/frp_handler\"\nops = [\"Login\"]\n", pl.Addr().String())
-	if err := os.WriteFile(s.conf, []byte(b.String()), 0o600); err != nil {
-		tb.Fatal(err)
-	}
 	tb.Cleanup(func() {
 		s.kill()
 		if tb.Failed() {
@@ -337,8 +324,37 @@ func StartFRPS(tb testing.TB, bins FRP, o FRPSOptions) *FRPS {
 			}
 		}
 	})
-	s.Start(tb)
-	return s
+
+	// frps takes a port number (bindPort), not a listener: the port
+	// FreePort handed out may be taken before frps binds it. Then frps
+	// exits: retry on a new port.
+	var last error
+	for range redisBindAttempts {
+		s.Port = pickPort(tb)
+		var b strings.Builder
+		fmt.Fprintf(&b, "bindAddr = \"127.0.0.1\"\nbindPort = %d\nproxyBindAddr = \"127.0.0.1\"\n\n", s.Port)
+		if o.Certs != nil {
+			fmt.Fprintf(&b, "transport.tls.force = true\ntransport.tls.certFile = %q\ntransport.tls.keyFile = %q\ntransport.tls.trustedCaFile = %q\n\n",
+				filepath.Join(o.Certs.Dir, "server.crt"), filepath.Join(o.Certs.Dir, "server.key"), filepath.Join(o.Certs.Dir, "ca.crt"))
+		} else {
+			b.WriteString("transport.tls.force = false\n\n")
+		}
+		fmt.Fprintf(&b, "log.to = %q\nlog.level = \"info\"\nlog.maxDays = 3\n\n", s.logf)
+		b.WriteString("maxPortsPerClient = 1\nallowPorts = [\n  { start = 23000, end = 23999 },\n  { start = 24000, end = 24099 }\n]\n\n")
+		fmt.Fprintf(&b, "[[httpPlugins]]\naddr = %q\npath = \"/frp_handler\"\nops = [\"Login\"]\n", pl.Addr().String())
+		if err := os.WriteFile(s.conf, []byte(b.String()), 0o600); err != nil {
+			tb.Fatal(err)
+		}
+		_ = os.Remove(s.logf)
+		if last = s.start(); last == nil {
+			return s
+		}
+		if !errors.Is(last, errPortTaken) {
+			break
+		}
+	}
+	tb.Fatalf("cannot start frps: %v", last)
+	return nil
 }
 
 // handleLogin is HaRP's FRP plugin authentication (nextcloud/HaRP
@@ -386,26 +402,49 @@ func (s *FRPS) Log() string {
 	return string(b)
 }
 
-// Start (re)starts frps on the same port (HaRP restarting) and waits (at
-// most 10 s) until it accepts connections.
+// Start restarts a stopped frps on the same port (HaRP restarting) and waits
+// (at most 10 s) until it listens there.
 func (s *FRPS) Start(tb testing.TB) {
 	tb.Helper()
 	if s.cmd != nil {
 		tb.Fatalf("frps on %d already running", s.Port)
 	}
+	if err := s.start(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// start runs frps and waits until it is the process listening on s.Port (not
+// another that took the port); errPortTaken when frps could not bind it.
+func (s *FRPS) start() error {
 	cmd := exec.Command(s.bin, "-c", s.conf)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = procAttr()
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		tb.Fatalf("cannot start frps: %v", err)
+		return fmt.Errorf("cannot start frps: %w", err)
 	}
 	s.cmd, s.done = cmd, make(chan struct{})
-	go func() { _ = cmd.Wait(); close(s.done) }()
-	if err := WaitTCP("127.0.0.1:"+strconv.Itoa(s.Port), 10*time.Second); err != nil {
-		s.kill()
-		tb.Fatalf("frps did not listen: %v\n%s\n%s", err, out.String(), tailString(s.Log(), 2000))
+	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(s.done)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.done:
+			s.cmd = nil
+			text := out.String() + s.Log()
+			if strings.Contains(text, "address already in use") {
+				return fmt.Errorf("frps on %d: %w", s.Port, errPortTaken)
+			}
+			return fmt.Errorf("frps exited during start-up:\n%s", tailString(text, 2000))
+		default:
+		}
+		if ListensOn(cmd.Process.Pid, s.Port) {
+			return nil
+		}
+		time.Sleep(25 * time.Millisecond)
 	}
+	s.kill()
+	return fmt.Errorf("frps did not listen on %d within 10s:\n%s\n%s", s.Port, out.String(), tailString(s.Log(), 2000))
 }
 
 // Stop kills frps (SIGKILL) and waits for it.
@@ -421,6 +460,24 @@ func (s *FRPS) kill() {
 	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 	<-s.done
 	s.cmd = nil
+}
+
+// lockedBuffer is a bytes.Buffer safe for a child's output and a reader.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // WaitTCP waits until addr accepts a TCP connection.

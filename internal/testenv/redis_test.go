@@ -7,6 +7,7 @@ import (
 )
 
 func TestRedisStartStopRestart(t *testing.T) {
+	testenv.NeedsProcesses(t, "kills and restarts redis-server")
 	r := testenv.StartRedis(t)
 	if got := r.Do(t, "SET", "k", "v"); got != "+OK" {
 		t.Fatalf("SET = %q; want +OK", got)

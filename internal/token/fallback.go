@@ -2,34 +2,39 @@ package token
 
 import (
 	"context"
+	"log/slog"
 	"sync/atomic"
 	"time"
+
+	"github.com/weather-apis/weather_apis/internal/redisback"
 )
 
-func (s *Source) redisDown(now time.Time) bool {
-	return now.UnixNano() < s.downUntil.Load()
+// newGate is the Redis back-off: after a Redis error the process skips Redis
+// for RedisRetry and uses its local pair.
+func newGate(opts Options, log *slog.Logger) *redisback.Gate {
+	return redisback.NewGate(redisback.GateOptions{
+		Backoff: opts.RedisRetry,
+		OnDown: func(error, time.Duration) {
+			log.Warn("token: Redis unavailable; using a process-local farm service token until it returns")
+		},
+		OnUp: func(time.Duration) { log.Info("token: Redis is back; sharing the farm service token again") },
+	})
 }
+
+// redisDown: Redis failed less than RedisRetry ago.
+func (s *Source) redisDown() bool { return s.gate.Down() }
 
 // markDown makes the process skip Redis for RedisRetry.
-func (s *Source) markDown() {
-	prev := s.downUntil.Swap(time.Now().Add(s.opts.RedisRetry).UnixNano())
-	if prev == 0 {
-		s.log.Warn("token: Redis unavailable; using a process-local farm service token until it returns")
-	}
-}
+func (s *Source) markDown(err error) { s.gate.Fail(err) }
 
 // redisBack notes a successful Redis read after an outage.
-func (s *Source) redisBack() {
-	if s.downUntil.Swap(0) != 0 {
-		s.log.Info("token: Redis is back; sharing the farm service token again")
-	}
-}
+func (s *Source) redisBack() { s.gate.OK() }
 
 // redisFailed switches to the local pair after a Redis error. A caller that
 // ran out of time gets its timeout instead.
 func (s *Source) redisFailed(ctx context.Context, err error) (string, error) {
 	s.log.Debug("token: Redis operation failed", "error", err)
-	s.markDown()
+	s.markDown(err)
 	return s.fallbackToken(ctx)
 }
 

@@ -14,6 +14,7 @@ import (
 // must not overwrite what the next holder (fence 2) wrote, nor write once a
 // newer fence was handed out.
 func TestFenceStopsAnOldHolder(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), ContextTimeoutEnabled: true})
 	t.Cleanup(func() { _ = rdb.Close() })
@@ -53,6 +54,7 @@ func TestFenceStopsAnOldHolder(t *testing.T) {
 }
 
 func TestWindow(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	cases := []struct {
 		ahead, life, want time.Duration

@@ -41,6 +41,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/weather-apis/weather_apis/internal/envelope"
+	"github.com/weather-apis/weather_apis/internal/redisback"
 )
 
 // Options configure a Source. Zero values take the defaults noted.
@@ -73,7 +74,7 @@ type Source struct {
 
 	local     atomic.Pointer[record] // last pair read from or written to Redis
 	fallback  atomic.Pointer[record] // process-local pair used while Redis fails
-	downUntil atomic.Int64           // unix nanos; Redis is skipped before this
+	gate      *redisback.Gate        // Redis back-off: skipped (local pair used) while down
 	aheadAt   atomic.Int64           // unix nanos; no refresh-ahead attempt before this
 	aheadBusy atomic.Bool
 	sf        singleflight.Group
@@ -115,7 +116,8 @@ func New(opts Options) (*Source, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Source{opts: opts, keys: newKeys(opts.KeyPrefix), http: hc, log: log, ctx: ctx, cancel: cancel}, nil
+	return &Source{opts: opts, keys: newKeys(opts.KeyPrefix), http: hc, log: log, gate: newGate(opts, log),
+		ctx: ctx, cancel: cancel}, nil
 }
 
 // Close stops background refreshes and waits for them.
@@ -146,7 +148,7 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 	if r := s.local.Load(); s.fresh(r, now) {
 		return r.Access, nil
 	}
-	if s.redisDown(now) {
+	if s.redisDown() {
 		if f := s.fallback.Load(); s.fresh(f, now) {
 			return f.Access, nil
 		}
@@ -156,7 +158,7 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 	ch := s.sf.DoChan("token", func() (any, error) {
 		c, cancel := context.WithTimeout(s.ctx, s.opts.WaitTimeout)
 		defer cancel()
-		if s.redisDown(time.Now()) {
+		if s.redisDown() {
 			return s.fallbackToken(c)
 		}
 		return s.sharedToken(c)
@@ -196,12 +198,12 @@ func (s *Source) waitOrRenew(ctx context.Context) (string, error) {
 	poll := 10 * time.Millisecond
 	waited := false
 	for {
-		owner, ok, err := s.tryLock(ctx)
+		lock, ok, err := s.tryLock(ctx)
 		if err != nil {
 			return s.redisFailed(ctx, err)
 		}
 		if ok {
-			r, err := s.renewLocked(ctx, owner, nil)
+			r, err := s.renewLocked(ctx, lock, nil)
 			if err != nil {
 				return "", err
 			}
@@ -234,8 +236,8 @@ func (s *Source) waitOrRenew(ctx context.Context) (string, error) {
 // renewLocked runs while holding the lock. With expect == nil it makes sure a
 // usable pair exists; with expect set (refresh-ahead) it renews only if the
 // stored pair is still expect. It returns the pair to use.
-func (s *Source) renewLocked(ctx context.Context, owner string, expect *record) (*record, error) {
-	stop := s.keepLease(owner)
+func (s *Source) renewLocked(ctx context.Context, lock redisback.Lock, expect *record) (*record, error) {
+	stop := s.keepLease(lock)
 	defer stop()
 	rec, err := s.load(ctx)
 	if err != nil {
@@ -263,7 +265,7 @@ func (s *Source) renewLocked(ctx context.Context, owner string, expect *record) 
 	case err != nil:
 		s.log.Warn("token: cannot store the renewed pair in Redis; using it locally", "error", err)
 		s.fallback.Store(next)
-		s.markDown()
+		s.markDown(err)
 	case !ok:
 		s.ctr.fenced.Add(1)
 		s.log.Warn("token: a newer renewal superseded this one (fence); its pair is not stored", "fence", fence)
@@ -312,11 +314,11 @@ func (s *Source) refreshAhead(r *record) {
 		defer s.aheadBusy.Store(false)
 		ctx, cancel := context.WithTimeout(s.ctx, s.opts.WaitTimeout)
 		defer cancel()
-		owner, ok, err := s.tryLock(ctx)
+		lock, ok, err := s.tryLock(ctx)
 		if err != nil || !ok {
 			return
 		}
-		if _, err := s.renewLocked(ctx, owner, r); err != nil {
+		if _, err := s.renewLocked(ctx, lock, r); err != nil {
 			s.log.Warn("token: refresh ahead failed; the current token stays in use", "error", err)
 		}
 	}()
@@ -332,13 +334,13 @@ func (s *Source) Reject(ctx context.Context, token string) error {
 	if f := s.fallback.Load(); f != nil && f.Access == token {
 		s.fallback.CompareAndSwap(f, &record{Refresh: f.Refresh, RefreshExp: f.RefreshExp})
 	}
-	if s.redisDown(time.Now()) {
+	if s.redisDown() {
 		return nil
 	}
 	c, cancel := s.rctx(ctx)
 	defer cancel()
 	if err := rejectScript.Run(c, s.opts.Redis, []string{s.keys.data}, token).Err(); err != nil {
-		s.markDown()
+		s.markDown(err)
 		return err
 	}
 	return nil

@@ -82,6 +82,7 @@ func TestRefreshAheadKeepsServingCurrentToken(t *testing.T) {
 }
 
 func TestRejectDropsOnlyThatToken(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	drf := newSimpleJWT(t, time.Minute)
 	a := newSource(t, newRedisClient(t, r), drf, nil)
@@ -139,6 +140,7 @@ func TestRejectedRefreshFallsBackToObtain(t *testing.T) {
 }
 
 func TestDeadHolderIsTakenOver(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	drf := newSimpleJWT(t, time.Minute)
 	r.Do(t, "SET", "{weather_apis:token}:lock", "crashed-process", "PX", "300")
@@ -153,6 +155,7 @@ func TestDeadHolderIsTakenOver(t *testing.T) {
 }
 
 func TestWaitIsBoundedByContext(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	drf := newSimpleJWT(t, time.Minute)
 	r.Do(t, "SET", "{weather_apis:token}:lock", "busy-process", "PX", "10000")
@@ -166,6 +169,7 @@ func TestWaitIsBoundedByContext(t *testing.T) {
 }
 
 func TestBadCredentials(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	drf := newSimpleJWT(t, time.Minute)
 	src := newSource(t, newRedisClient(t, r), drf, func(o *token.Options) { o.Password = "wrong" })
@@ -177,6 +181,7 @@ func TestBadCredentials(t *testing.T) {
 }
 
 func TestRedisOutageFallsBackAndReturns(t *testing.T) {
+	testenv.NeedsProcesses(t, "kills or freezes redis-server")
 	for _, mode := range []string{"stopped", "paused"} {
 		t.Run(mode, func(t *testing.T) {
 			r := testenv.StartRedis(t)
@@ -233,6 +238,7 @@ func TestRedisOutageFallsBackAndReturns(t *testing.T) {
 }
 
 func TestWithUpstreamClient(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	drf := newSimpleJWT(t, time.Minute)
 	src := newSource(t, newRedisClient(t, r), drf, nil)
@@ -258,6 +264,7 @@ func TestWithUpstreamClient(t *testing.T) {
 // client disconnected) fails its Redis read; that must not switch the
 // process to a local token as if Redis were down, nor be logged as such.
 func TestGoneCallerDoesNotMarkRedisDown(t *testing.T) {
+	t.Parallel()
 	r := testenv.StartRedis(t)
 	drf := newSimpleJWT(t, time.Minute)
 	rdb := newRedisClient(t, r)

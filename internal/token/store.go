@@ -2,12 +2,12 @@ package token
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/weather-apis/weather_apis/internal/redisback"
 )
 
 // record is the shared token as stored in the Redis hash.
@@ -68,20 +68,6 @@ if redis.call('HGET', KEYS[1], 'access') == ARGV[1] then
 end
 return 0`)
 
-// renewScript extends the lock lease if we still own it. KEYS: lock. ARGV: owner, ms.
-var renewScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0`)
-
-// releaseScript deletes the lock if we still own it. KEYS: lock. ARGV: owner.
-var releaseScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0`)
-
 // rctx bounds one Redis operation. go-redis honours it on sockets only with
 // Options.ContextTimeoutEnabled; dials and retry waits always.
 func (s *Source) rctx(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -139,20 +125,18 @@ func (s *Source) nextFence(ctx context.Context) (int64, error) {
 	return s.opts.Redis.Incr(c, s.keys.fence).Result()
 }
 
-// tryLock takes the renewal lock (SET NX PX) and returns its owner value.
-func (s *Source) tryLock(ctx context.Context) (string, bool, error) {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	owner := hex.EncodeToString(b[:])
+// tryLock takes the renewal lock (SET NX PX, a random owner token).
+func (s *Source) tryLock(ctx context.Context) (redisback.Lock, bool, error) {
+	lock := redisback.NewLock(s.keys.lock, s.opts.LockLease)
 	c, cancel := s.rctx(ctx)
 	defer cancel()
-	ok, err := s.opts.Redis.SetNX(c, s.keys.lock, owner, s.opts.LockLease).Result()
-	return owner, ok, err
+	ok, err := lock.Acquire(c, s.opts.Redis)
+	return lock, ok, err
 }
 
 // keepLease renews the lock every LockLease/3 until the returned stop is
 // called; stop also releases the lock.
-func (s *Source) keepLease(owner string) (stop func()) {
+func (s *Source) keepLease(lock redisback.Lock) (stop func()) {
 	done := make(chan struct{})
 	exited := make(chan struct{})
 	go func() {
@@ -165,9 +149,9 @@ func (s *Source) keepLease(owner string) (stop func()) {
 				return
 			case <-t.C:
 				c, cancel := s.rctx(context.Background())
-				n, err := renewScript.Run(c, s.opts.Redis, []string{s.keys.lock}, owner, s.opts.LockLease.Milliseconds()).Int()
+				held, err := lock.Renew(c, s.opts.Redis)
 				cancel()
-				if err != nil || n == 0 {
+				if err != nil || !held {
 					// Lost the lease: the fence still keeps a newer holder's token safe.
 					s.log.Warn("token lock lease not renewed", "error", err)
 				}
@@ -179,6 +163,6 @@ func (s *Source) keepLease(owner string) (stop func()) {
 		<-exited
 		c, cancel := s.rctx(context.Background())
 		defer cancel()
-		_ = releaseScript.Run(c, s.opts.Redis, []string{s.keys.lock}, owner).Err()
+		_, _ = lock.Release(c, s.opts.Redis)
 	}
 }

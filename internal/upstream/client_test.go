@@ -12,6 +12,7 @@ import (
 )
 
 func TestRetriesOnlyListedStatuses(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		status    int
 		wantHits  int
@@ -50,6 +51,7 @@ func TestRetriesOnlyListedStatuses(t *testing.T) {
 }
 
 func TestRetryThenSuccess(t *testing.T) {
+	t.Parallel()
 	d := newDRF(t, answer(503, "busy"), answer(502, ""), answer(200, `{"ok":true}`, "X-Schema-Version", "7"))
 	c, _, _ := newClient(t, d.URL, nil)
 	resp, err := c.Do(testCtx(t), upstream.Request{Method: "GET", Path: "/api/v1/farms/", RequestID: "rid-1"})
@@ -67,6 +69,7 @@ func TestRetryThenSuccess(t *testing.T) {
 }
 
 func TestMethodsAndIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		method   string
@@ -105,6 +108,7 @@ func TestMethodsAndIdempotencyKey(t *testing.T) {
 }
 
 func TestTransportFailures(t *testing.T) {
+	t.Parallel()
 	t.Run("reset is retried and maps to 502", func(t *testing.T) {
 		d := newDRF(t, reset())
 		c, _, _ := newClient(t, d.URL, nil)
@@ -201,6 +205,7 @@ func TestDeadline(t *testing.T) {
 }
 
 func TestUnauthorizedRejectsAndReplaysOnce(t *testing.T) {
+	t.Parallel()
 	auth401 := func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") == "Bearer tok-2" {
 			answer(201, `{"id":1}`)(w, r)
@@ -242,6 +247,7 @@ func TestUnauthorizedRejectsAndReplaysOnce(t *testing.T) {
 }
 
 func TestSuccessBodies(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		method   string
@@ -269,6 +275,7 @@ func TestSuccessBodies(t *testing.T) {
 }
 
 func TestBreaker(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		step        step
 		wantFailure bool

@@ -19,9 +19,7 @@ import (
 // TestAgainstDRFDemo drives the real DRF demo (Django + SimpleJWT with
 // rotation and blacklist) through token.Source, breaker.Breaker and Client.
 func TestAgainstDRFDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the DRF demo")
-	}
+	testenv.NeedsProcesses(t, "the DRF demo (gunicorn)")
 	r := testenv.StartRedis(t)
 	drf := testenv.StartDRF(t, testenv.DRFOptions{AccessTTL: 2 * time.Second})
 	newProcess := func() *upstream.Client {

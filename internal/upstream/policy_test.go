@@ -11,6 +11,7 @@ import (
 )
 
 func TestFullJitterStaysUnderCap(t *testing.T) {
+	t.Parallel()
 	lo, hi := 10*time.Millisecond, 300*time.Millisecond
 	for n := range 80 {
 		ceil := hi
@@ -26,6 +27,7 @@ func TestFullJitterStaysUnderCap(t *testing.T) {
 }
 
 func TestRetryAfterParse(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	cases := []struct {
 		in   string
@@ -49,6 +51,7 @@ func TestRetryAfterParse(t *testing.T) {
 }
 
 func TestStatusErrorTable(t *testing.T) {
+	t.Parallel()
 	html := http.Header{"Content-Type": {"text/html"}}
 	cases := []struct {
 		name        string

@@ -6,6 +6,7 @@ import (
 )
 
 func TestCanonicalJSON(t *testing.T) {
+	t.Parallel()
 	laughs := "a: &a [1,1,1,1,1,1,1,1,1,1]\n"
 	for i, prev := range []string{"a", "b", "c", "d", "e", "f"} {
 		next := string(rune('b' + i))

@@ -8,6 +8,7 @@ import (
 )
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	type want struct {
 		described bool
 		operation string
@@ -170,6 +171,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestViolationError(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		v    Violation
 		want string
@@ -185,6 +187,7 @@ func TestViolationError(t *testing.T) {
 }
 
 func TestPointer(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		tokens []string
 		want   string
@@ -203,6 +206,7 @@ func TestPointer(t *testing.T) {
 // TestCheckRecovers feeds kin-openapi a schema it panics on (a property
 // whose $ref was never resolved, which Parse cannot produce).
 func TestCheckRecovers(t *testing.T) {
+	t.Parallel()
 	c, err := Parse(routeDoc(nil, "/x"))
 	if err != nil {
 		t.Fatal(err)
@@ -222,6 +226,7 @@ func TestCheckRecovers(t *testing.T) {
 
 // TestCheckConcurrent shares Contracts between goroutines (run with -race).
 func TestCheckConcurrent(t *testing.T) {
+	t.Parallel()
 	c := mustParse(t, "state")
 	good, bad := body(t, "farm-list"), body(t, "farm-state", set("ndvi", "high"))
 	patterned, err := Parse([]byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/s":{"get":{"responses":{"200":{"description":"","content":{"application/json":{"schema":{"type":"string","pattern":"^WS-[0-9]{3}$"}}}}}}}}}`))
@@ -253,6 +258,7 @@ func TestCheckConcurrent(t *testing.T) {
 }
 
 func TestCompositionViolations(t *testing.T) {
+	t.Parallel()
 	// drf-spectacular writes a nullable nested serializer as allOf + nullable.
 	doc := `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/x/":{"get":{"responses":{"200":{"description":"","content":{"application/json":{"schema":{
 		"type":"object","properties":{

@@ -10,6 +10,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		doc         []byte
@@ -66,6 +67,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestWarningsIsACopy(t *testing.T) {
+	t.Parallel()
 	c := mustParse(t, "drf")
 	c.Warnings()[0] = "changed"
 	if c.Warnings()[0] == "changed" {
@@ -74,6 +76,7 @@ func TestWarningsIsACopy(t *testing.T) {
 }
 
 func TestHash(t *testing.T) {
+	t.Parallel()
 	drf := readTestdata(t, "drf-openapi.json")
 	var tree any
 	if err := json.Unmarshal(drf, &tree); err != nil {

@@ -21,6 +21,7 @@ func routeDoc(servers []string, paths ...string) []byte {
 }
 
 func TestRouting(t *testing.T) {
+	t.Parallel()
 	paths := []string{
 		"/api/v1/farms/",
 		"/api/v1/farms/{id}/",
@@ -85,6 +86,7 @@ func TestRouting(t *testing.T) {
 }
 
 func TestServerBasePath(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		servers string
 		path    string

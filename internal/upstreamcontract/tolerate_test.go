@@ -22,6 +22,7 @@ func serializerDoc(version string) []byte {
 }
 
 func TestDRFTolerance(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		body   string
@@ -69,6 +70,7 @@ func TestDRFTolerance(t *testing.T) {
 }
 
 func TestUntypedSchemaAcceptsNull(t *testing.T) {
+	t.Parallel()
 	doc := `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/x/":{"get":{"responses":{"200":{"description":"","content":{"application/json":{"schema":{
 		"type":"object","properties":{"any":{},"either":{"oneOf":[{"type":"string"},{"type":"integer"}]}}}}}}}}}}}`
 	c, err := Parse([]byte(doc))
@@ -97,6 +99,7 @@ func TestUntypedSchemaAcceptsNull(t *testing.T) {
 }
 
 func TestSaysNothing(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		schema string
@@ -133,6 +136,7 @@ func TestSaysNothing(t *testing.T) {
 }
 
 func TestUnsupportedPatternIsDropped(t *testing.T) {
+	t.Parallel()
 	c := mustParse(t, "yaml")
 	var found bool
 	for _, w := range c.Warnings() {

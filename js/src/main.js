@@ -1,7 +1,7 @@
 /**
  * Entry point of the weather_apis admin UI, loaded by AppAPI's top-menu page
  * (protocol §7.3) as /index.php/apps/app_api/proxy/weather_apis/js/weather_apis-main.js.
- * The page provides the initial state {version, capabilities} under AppAPI's
+ * The page provides the initial state {version} under AppAPI's
  * app id (a JSON string), the request token and OC.webroot.
  */
 import axios from '@nextcloud/axios'
@@ -16,18 +16,15 @@ import './styles/shared.css'
 /**
  * readInitialState parses AppAPI's initial state defensively.
  *
- * @return {{version: string, capabilities: string[]}}
+ * @return {{version: string}}
  */
 function readInitialState() {
 	try {
 		const raw = loadState('app_api', 'app', null)
 		const state = typeof raw === 'string' ? JSON.parse(raw) : raw
-		return {
-			version: typeof state?.version === 'string' ? state.version : '',
-			capabilities: Array.isArray(state?.capabilities) ? state.capabilities.filter((c) => typeof c === 'string') : [],
-		}
+		return { version: typeof state?.version === 'string' ? state.version : '' }
 	} catch {
-		return { version: '', capabilities: [] }
+		return { version: '' }
 	}
 }
 

@@ -1,4 +1,4 @@
-package ops
+package diagnostics
 
 import (
 	"context"
@@ -40,7 +40,7 @@ func (r routeRun) refused() bool {
 // exercise reads every cached read route as a client would. A route with an
 // id or query is read with the request the cache last stored for it (its
 // sample) or, when nothing could be stored, the request that last failed.
-func (o *Ops) exercise(ctx context.Context, shapes []cache.RouteShape) []routeRun {
+func (ls *Layers) exercise(ctx context.Context, shapes []cache.RouteShape) []routeRun {
 	byRoute := map[string]*cache.RouteShape{}
 	for i := range shapes {
 		byRoute[shapes[i].Route] = &shapes[i]
@@ -58,7 +58,7 @@ func (o *Ops) exercise(ctx context.Context, shapes []cache.RouteShape) []routeRu
 		run.Request = clientPath(r, p)
 		p.RequestID = "doctor"
 		start := time.Now()
-		a, err := o.d.Reads.Read(ctx, name, p)
+		a, err := ls.d.Reads.Read(ctx, name, p)
 		run.Took = time.Since(start)
 		run.Status, run.XCache, run.Source, run.Version = a.Status, a.XCache, string(a.Source), a.SchemaVersion
 		if err != nil {
@@ -109,8 +109,8 @@ func clientPath(r routetable.Route, p resources.Params) string {
 // weather_apis checks (the generic rules and, when published, the
 // upstream's own contract), with the evidence: versions, shape changes,
 // contract hash and the last violation.
-func (o *Ops) contractLayer(runs []routeRun, shapes []cache.RouteShape, shapesErr error) Layer {
-	cs := o.d.Reads.Contract()
+func (ls *Layers) contractLayer(runs []routeRun, shapes []cache.RouteShape, shapesErr error) Layer {
+	cs := ls.d.Reads.Contract()
 	l := Layer{Layer: "contract", State: StateOK, Summary: "The upstream's answers match what weather_apis checks.", Evidence: map[string]any{
 		"contract_configured": cs.Configured, "contract_mode": cs.Mode,
 	}}
@@ -173,7 +173,7 @@ func (o *Ops) contractLayer(runs []routeRun, shapes []cache.RouteShape, shapesEr
 }
 
 // routesLayer is every cached read route as a client gets it.
-func (o *Ops) routesLayer(runs []routeRun) Layer {
+func (ls *Layers) routesLayer(runs []routeRun) Layer {
 	l := Layer{Layer: "routes", State: StateOK, Summary: "Every cached read route answers a client.", Evidence: map[string]any{}}
 	for _, run := range runs {
 		if run.Request == "" {

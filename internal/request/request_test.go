@@ -1,4 +1,4 @@
-package handlers
+package request
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 
 type parentKey struct{}
 
-func newState(timeout time.Duration) *reqState {
+func newState(timeout time.Duration) *State {
 	parent := context.WithValue(context.Background(), parentKey{}, "from the connection")
-	return &reqState{rid: "r1", parent: parent, deadline: time.Now().Add(timeout)}
+	return &State{rid: "r1", parent: parent, deadline: time.Now().Add(timeout)}
 }
 
 // TestRequestContext checks the contract of reqState as a context: the
@@ -19,7 +19,7 @@ func newState(timeout time.Duration) *reqState {
 func TestRequestContext(t *testing.T) {
 	t.Run("state and deadline without arming", func(t *testing.T) {
 		st := newState(time.Hour)
-		if stateOf(st) != st || RequestIDFrom(st) != "r1" {
+		if From(st) != st || IDFrom(st) != "r1" {
 			t.Fatal("the state is not reachable from the context")
 		}
 		if d, ok := st.Deadline(); !ok || !d.Equal(st.deadline) {
@@ -63,7 +63,7 @@ func TestRequestContext(t *testing.T) {
 	})
 	t.Run("parent cancellation reaches the request", func(t *testing.T) {
 		parent, cancelParent := context.WithCancel(context.Background())
-		st := &reqState{parent: parent, deadline: time.Now().Add(time.Hour)}
+		st := &State{parent: parent, deadline: time.Now().Add(time.Hour)}
 		defer st.end()
 		done := st.Done()
 		cancelParent() // the client went away

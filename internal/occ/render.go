@@ -1,4 +1,7 @@
-package ops
+// Package occ runs the weather_apis:* occ commands that AppAPI forwards to
+// the ExApp (internal/exapp.OccCommands registers them) and renders their
+// console text. It prints the same reports the admin routes answer as JSON.
+package occ
 
 import (
 	"context"
@@ -7,41 +10,72 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/weather-apis/weather_apis/internal/cacheadmin"
+	"github.com/weather-apis/weather_apis/internal/credentials"
+	"github.com/weather-apis/weather_apis/internal/diagnostics"
 	"github.com/weather-apis/weather_apis/internal/envelope"
 	"github.com/weather-apis/weather_apis/internal/exapp"
 )
 
+// CacheAdmin administers the cache (*cacheadmin.Admin).
+type CacheAdmin interface {
+	Stats(ctx context.Context) (cacheadmin.StatsReport, error)
+	Flush(ctx context.Context, route string) (cacheadmin.FlushReport, error)
+	Verify(ctx context.Context) (cacheadmin.VerifyReport, error)
+}
+
+// Doctor runs the complete diagnosis (*diagnostics.Doctor).
+type Doctor interface {
+	Diagnose(ctx context.Context) diagnostics.Diagnosis
+}
+
+// Credentials manages integration credentials (*credentials.Store).
+type Credentials interface {
+	Create(ctx context.Context, req credentials.CreateRequest) (credentials.View, error)
+	List(ctx context.Context) ([]credentials.View, error)
+	Revoke(ctx context.Context, id string) (credentials.View, error)
+}
+
+// Runner runs the occ commands.
+type Runner struct {
+	cache  CacheAdmin
+	doctor Doctor
+	creds  Credentials
+}
+
+// New returns a Runner; every dependency is required.
+func New(c CacheAdmin, d Doctor, cr Credentials) *Runner {
+	return &Runner{cache: c, doctor: d, creds: cr}
+}
+
 // RunOcc runs the occ command whose handler path is cmd (see
-// exapp.OccCommands) and returns console text.
-func (o *Ops) RunOcc(ctx context.Context, cmd string, in exapp.OccInput) (string, error) {
+// exapp.OccCommands) and returns console text. An error's message is safe
+// to show on the console.
+func (r *Runner) RunOcc(ctx context.Context, cmd string, in exapp.OccInput) (string, error) {
 	switch cmd {
 	case "cache/stats":
-		r, err := o.stats(ctx)
+		st, err := r.cache.Stats(ctx)
 		if err != nil {
-			return "", err
+			return "", plainErr(err)
 		}
-		return renderStats(r), nil
+		return renderStats(st), nil
 	case "cache/flush":
 		route, _ := in.Options["route"].(string)
-		r, err := o.Flush(ctx, route)
+		f, err := r.cache.Flush(ctx, route)
 		if err != nil {
 			return "", plainErr(err)
 		}
-		return fmt.Sprintf("Flushed: %s (old entries are unreachable at once and expire by their TTL)\n", r.(FlushReport).Flushed), nil
+		return fmt.Sprintf("Flushed: %s (old entries are unreachable at once and expire by their TTL)\n", f.Flushed), nil
 	case "cache/verify":
-		r, err := o.verify(ctx)
+		v, err := r.cache.Verify(ctx)
 		if err != nil {
 			return "", plainErr(err)
 		}
-		return renderVerify(r), nil
+		return renderVerify(v), nil
 	case "doctor":
-		d := o.diagnose(ctx)
-		return renderDiagnosis(d), nil
+		return renderDiagnosis(r.doctor.Diagnose(ctx)), nil
 	case "credentials/create", "credentials/list", "credentials/revoke":
-		if o.d.Creds == nil {
-			return "", fmt.Errorf("credential management is not available in this process")
-		}
-		return o.credentials(ctx, strings.TrimPrefix(cmd, "credentials/"), in)
+		return r.credentials(ctx, strings.TrimPrefix(cmd, "credentials/"), in)
 	}
 	return "", fmt.Errorf("unknown command %q", cmd)
 }
@@ -50,7 +84,7 @@ func plainErr(err error) error {
 	return fmt.Errorf("%s", envelope.From(err).Message)
 }
 
-func renderStats(r StatsReport) string {
+func renderStats(r cacheadmin.StatsReport) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Cache (schema version %s, generation %d, shared across processes: %v)\n", orDash(r.Cache.SchemaVersion), r.Cache.Generation, r.Cache.Shared)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -73,7 +107,7 @@ func renderStats(r StatsReport) string {
 	return b.String()
 }
 
-func renderVerify(r VerifyReport) string {
+func renderVerify(r cacheadmin.VerifyReport) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Checked %d cached entries: %d same, %d different (deleted), %d could not be re-read\n", r.Checked, r.Same, r.Different, r.Errors)
 	if len(r.Entries) == 0 {
@@ -88,7 +122,7 @@ func renderVerify(r VerifyReport) string {
 	return b.String()
 }
 
-func renderDiagnosis(d Diagnosis) string {
+func renderDiagnosis(d diagnostics.Diagnosis) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LAYER\tSTATE\tSUMMARY")

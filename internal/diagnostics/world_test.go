@@ -1,17 +1,22 @@
-package ops_test
+package diagnostics_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/weather-apis/weather_apis/internal/appapi"
 	"github.com/weather-apis/weather_apis/internal/breaker"
 	"github.com/weather-apis/weather_apis/internal/cache"
+	"github.com/weather-apis/weather_apis/internal/cacheadmin"
+	"github.com/weather-apis/weather_apis/internal/credentials"
+	"github.com/weather-apis/weather_apis/internal/diagnostics"
 	"github.com/weather-apis/weather_apis/internal/exapp"
-	"github.com/weather-apis/weather_apis/internal/ops"
+	"github.com/weather-apis/weather_apis/internal/occ"
 	"github.com/weather-apis/weather_apis/internal/resources"
 	"github.com/weather-apis/weather_apis/internal/testenv"
 	"github.com/weather-apis/weather_apis/internal/token"
@@ -19,17 +24,24 @@ import (
 )
 
 type world struct {
-	ops   *ops.Ops
-	res   *resources.Service
-	redis *testenv.Redis
-	drf   *testenv.DRF
+	layers *diagnostics.Layers
+	doctor *diagnostics.Doctor
+	occ    *occ.Runner
+	admin  *cacheadmin.Admin
+	creds  *credentials.Store
+	res    *resources.Service
+	redis  *testenv.Redis
+	drf    *testenv.DRF
 }
 
-// newWorld wires ops over a real redis-server and the real DRF demo.
-func newWorld(t *testing.T, tune ...func(*ops.Deps)) world {
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// newWorld wires the diagnostics, the cache administration and the occ
+// commands over a real redis-server and drf (the package's shared DRF
+// demo, or a test's own when it stops it), as cmd/weather_apis does.
+func newWorld(t *testing.T, lc diagnostics.Lifecycle, drf *testenv.DRF) world {
 	t.Helper()
 	r := testenv.StartRedis(t)
-	drf := testenv.StartDRF(t, testenv.DRFOptions{})
 	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), ContextTimeoutEnabled: true, ReadTimeout: 200 * time.Millisecond, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
 	t.Cleanup(func() { rdb.Close() })
 	tokens, err := token.New(token.Options{Redis: rdb, BaseURL: drf.URL(), Username: testenv.DRFDefaultUsername, Password: testenv.DRFDefaultPassword})
@@ -49,19 +61,18 @@ func newWorld(t *testing.T, tune ...func(*ops.Deps)) world {
 	}
 	t.Cleanup(func() { c.Close() })
 	res := resources.New(up, c, resources.Options{Policy: resources.Policy{TTL: time.Hour, SWR: time.Minute, StaleIfError: time.Hour}, UpstreamURL: drf.URL()})
-	lc := exapp.New(exapp.Options{})
-	deps := ops.Deps{AppID: "weather_apis", AppVersion: "test", Cache: c, Reads: res, Tokens: tokens, Breaker: brk,
-		UpstreamCounters: counters, UpstreamURL: drf.URL(), Redis: rdb, RedisKind: "server", Lifecycle: lc, Started: time.Now()}
-	for _, f := range tune {
-		f(&deps)
-	}
-	o := ops.New(deps)
-	return world{ops: o, res: res, redis: r, drf: drf}
+	store := credentials.New(rdb, credentials.Options{})
+	t.Cleanup(func() { store.Close() })
+	layers := diagnostics.NewLayers(diagnostics.Deps{AppID: "weather_apis", AppVersion: "test", Cache: c, Reads: res, Tokens: tokens,
+		Breaker: brk, Credentials: store, UpstreamURL: drf.URL(), Redis: rdb, RedisKind: "server", Logger: slog.New(slog.DiscardHandler)})
+	doctor := diagnostics.NewDoctor(layers, diagnostics.DoctorOptions{Lifecycle: lc, Verifier: appapi.NewVerifier("weather_apis", "s"), Started: time.Now()})
+	admin := cacheadmin.New(cacheadmin.Deps{Cache: c, Reads: res, Tokens: tokens, UpstreamCounters: counters, Logger: slog.New(slog.DiscardHandler)})
+	return world{layers: layers, doctor: doctor, occ: occ.New(admin, doctor, store), admin: admin, creds: store, res: res, redis: r, drf: drf}
 }
 
-func doctor(t *testing.T, o *ops.Ops) string {
+func doctor(t *testing.T, w world) string {
 	t.Helper()
-	out, err := o.RunOcc(context.Background(), "doctor", exapp.OccInput{})
+	out, err := w.occ.RunOcc(context.Background(), "doctor", exapp.OccInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,20 +80,20 @@ func doctor(t *testing.T, o *ops.Ops) string {
 }
 
 func TestDoctorNamesTheWrongLayer(t *testing.T) {
-	w := newWorld(t)
+	w := newWorld(t, exapp.New(exapp.Options{}), testenv.StartDRF(t, testenv.DRFOptions{})) // stopped below
 	ctx := context.Background()
 	if _, err := w.res.Read(ctx, "farm_schema", resources.Params{}); err != nil {
 		t.Fatal(err)
 	}
 	// The app was never enabled by AppAPI in this process: that is the first
 	// wrong layer.
-	if out := doctor(t, w.ops); !strings.Contains(out, "Verdict: The appapi_route layer is down") {
+	if out := doctor(t, w); !strings.Contains(out, "Verdict: The appapi_route layer is down") {
 		t.Errorf("doctor without enable:\n%s", out)
 	}
 
 	// The upstream row shows the breaker's state, cooldown and events.
-	d, _ := w.ops.Diagnose(ctx)
-	up := findLayer(t, d.(ops.Diagnosis), "upstream")
+	d := w.doctor.Diagnose(ctx)
+	up := findLayer(t, d, "upstream")
 	for k, want := range map[string]any{"breaker": "closed", "breaker_cooldown_ms": int64(1500), "breaker_opens": int64(0),
 		"breaker_reopens": int64(0), "breaker_rejected_opens": int64(0), "breaker_failures": 0} {
 		if got := up.Evidence[k]; got != want {
@@ -92,9 +103,9 @@ func TestDoctorNamesTheWrongLayer(t *testing.T) {
 
 	// The backend's schema evolves while the cache holds v1: the seed's bug.
 	w.drf.SetSchema(t, 2)
-	d, _ = w.ops.Diagnose(ctx)
-	cacheRow := findLayer(t, d.(ops.Diagnosis), "cache")
-	if cacheRow.State != ops.StateOutdated || !strings.Contains(cacheRow.Summary, "schema 1") || !strings.Contains(cacheRow.Summary, "schema 2") {
+	d = w.doctor.Diagnose(ctx)
+	cacheRow := findLayer(t, d, "cache")
+	if cacheRow.State != diagnostics.StateOutdated || !strings.Contains(cacheRow.Summary, "schema 1") || !strings.Contains(cacheRow.Summary, "schema 2") {
 		t.Errorf("cache row = %+v; want outdated 1 → 2", cacheRow)
 	}
 	a, err := w.res.Read(ctx, "farm_schema", resources.Params{})
@@ -104,48 +115,48 @@ func TestDoctorNamesTheWrongLayer(t *testing.T) {
 
 	// Redis dies: the doctor says so and what to do.
 	w.redis.Stop(t)
-	d, _ = w.ops.Diagnose(ctx)
-	row := findLayer(t, d.(ops.Diagnosis), "redis")
-	if row.State != ops.StateDown || row.Advice == "" {
+	d = w.doctor.Diagnose(ctx)
+	row := findLayer(t, d, "redis")
+	if row.State != diagnostics.StateDown || row.Advice == "" {
 		t.Errorf("redis row with Redis stopped = %+v", row)
 	}
 	// The DRF backend dies too.
 	w.drf.Stop(t)
-	d, _ = w.ops.Diagnose(ctx)
-	if row := findLayer(t, d.(ops.Diagnosis), "upstream"); row.State != ops.StateDown {
+	d = w.doctor.Diagnose(ctx)
+	if row := findLayer(t, d, "upstream"); row.State != diagnostics.StateDown {
 		t.Errorf("upstream row with DRF stopped = %+v", row)
 	}
 }
 
 func TestFlushAndStatsText(t *testing.T) {
-	w := newWorld(t)
+	w := newWorld(t, exapp.New(exapp.Options{}), testenv.SharedDRF(t, testenv.DRFOptions{}))
 	ctx := context.Background()
 	for i := 0; i < 2; i++ {
 		if _, err := w.res.Read(ctx, "farm_list", resources.Params{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	out, err := w.ops.RunOcc(ctx, "cache/stats", exapp.OccInput{})
+	out, err := w.occ.RunOcc(ctx, "cache/stats", exapp.OccInput{})
 	if err != nil || !strings.Contains(out, "farm_list") || !strings.Contains(out, "TOTAL") {
 		t.Fatalf("stats text = %q, %v", out, err)
 	}
-	if _, err := w.ops.RunOcc(ctx, "cache/flush", exapp.OccInput{Options: map[string]any{"route": "bogus"}}); err == nil {
+	if _, err := w.occ.RunOcc(ctx, "cache/flush", exapp.OccInput{Options: map[string]any{"route": "bogus"}}); err == nil {
 		t.Errorf("flush of an unknown route succeeded")
 	}
-	if out, err := w.ops.RunOcc(ctx, "cache/flush", exapp.OccInput{Options: map[string]any{"route": "farm_list"}}); err != nil || !strings.Contains(out, "farm_list") {
+	if out, err := w.occ.RunOcc(ctx, "cache/flush", exapp.OccInput{Options: map[string]any{"route": "farm_list"}}); err != nil || !strings.Contains(out, "farm_list") {
 		t.Errorf("flush farm_list = %q, %v", out, err)
 	}
 	a, _ := w.res.Read(ctx, "farm_list", resources.Params{})
 	if a.XCache != cache.XCacheMiss {
 		t.Errorf("after flush X-Cache = %s; want MISS", a.XCache)
 	}
-	v, err := w.ops.RunOcc(ctx, "cache/verify", exapp.OccInput{})
+	v, err := w.occ.RunOcc(ctx, "cache/verify", exapp.OccInput{})
 	if err != nil || !strings.Contains(v, "1 same") {
 		t.Errorf("verify = %q, %v", v, err)
 	}
 }
 
-func findLayer(t *testing.T, d ops.Diagnosis, name string) ops.Layer {
+func findLayer(t *testing.T, d diagnostics.Diagnosis, name string) diagnostics.Layer {
 	t.Helper()
 	for _, l := range d.Layers {
 		if l.Layer == name {
@@ -153,5 +164,5 @@ func findLayer(t *testing.T, d ops.Diagnosis, name string) ops.Layer {
 		}
 	}
 	t.Fatalf("no layer %s in %+v", name, d)
-	return ops.Layer{}
+	return diagnostics.Layer{}
 }

@@ -1,12 +1,12 @@
-package ops_test
+package diagnostics_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 
+	"github.com/weather-apis/weather_apis/internal/diagnostics"
 	"github.com/weather-apis/weather_apis/internal/envelope"
-	"github.com/weather-apis/weather_apis/internal/ops"
 	"github.com/weather-apis/weather_apis/internal/resources"
 	"github.com/weather-apis/weather_apis/internal/testenv"
 )
@@ -21,24 +21,24 @@ func (enabled) Enabled() bool { return true }
 // schema answer that cannot be used is named in the contract layer with its
 // evidence, and the doctor never says "healthy" meanwhile.
 func TestDoctorFollowsTheClientsPath(t *testing.T) {
-	w := newWorld(t, func(d *ops.Deps) { d.Lifecycle = enabled{} })
+	w := newWorld(t, enabled{}, testenv.SharedDRF(t, testenv.DRFOptions{}))
 	ctx := context.Background()
 	for _, id := range []string{"2", "3"} {
 		if _, err := w.res.Read(ctx, "farm_state", resources.Params{ID: id}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if out := doctor(t, w.ops); !strings.Contains(out, "Verdict: Every layer is healthy.") {
+	if out := doctor(t, w); !strings.Contains(out, "Verdict: Every layer is healthy.") {
 		t.Fatalf("doctor on a healthy stack:\n%s", out)
 	}
 
 	// Layouts nobody here scripted flow through: still healthy.
 	w.drf.SetLayout(t, testenv.Layout{Schema: "renamed-keys", SchemaVersion: ptr("2"), FarmState: "ndvi-object"})
-	d := diagnose(t, w.ops)
-	if c := findLayer(t, d, "cache"); c.State != ops.StateOutdated {
+	d := diagnose(w)
+	if c := findLayer(t, d, "cache"); c.State != diagnostics.StateOutdated {
 		t.Errorf("cache layer right after the switch = %+v; want outdated (and fixed)", c)
 	}
-	d = diagnose(t, w.ops)
+	d = diagnose(w)
 	if !d.Healthy {
 		t.Fatalf("a backend that evolved but answers usable JSON is not an outage: %s", d.Verdict)
 	}
@@ -54,7 +54,7 @@ func TestDoctorFollowsTheClientsPath(t *testing.T) {
 		t.Fatalf("nested state = %s, %v", a.Body, err)
 	}
 	w.drf.SetLayout(t, testenv.Layout{FarmState: "flat"})
-	d = diagnose(t, w.ops)
+	d = diagnose(w)
 	c := findLayer(t, d, "contract")
 	if drift, _ := c.Evidence["farm_state_last_drift"].(string); !strings.Contains(drift, "/ndvi changed from object to number") {
 		t.Errorf("contract evidence after a shape change = %v", c.Evidence)
@@ -68,7 +68,7 @@ func TestDoctorFollowsTheClientsPath(t *testing.T) {
 	if _, err := w.res.Read(ctx, "farm_schema", resources.Params{Revalidate: true}); envelope.CodeOf(err) != envelope.CodeUpstreamBadResponse {
 		t.Fatalf("client read = %v; want UPSTREAM_BAD_RESPONSE", err)
 	}
-	d = diagnose(t, w.ops)
+	d = diagnose(w)
 	if d.Healthy || !strings.Contains(d.Verdict, "The contract layer is down") || !strings.Contains(d.Verdict, "farm_schema") ||
 		!strings.Contains(d.Verdict, "schema_version") {
 		t.Fatalf("verdict while the schema route fails = %q", d.Verdict)
@@ -77,10 +77,10 @@ func TestDoctorFollowsTheClientsPath(t *testing.T) {
 	if c.Evidence["failing_request"] != "GET /api/v1/admin/farms/schema" {
 		t.Errorf("contract evidence = %v", c.Evidence)
 	}
-	if r := findLayer(t, d, "routes"); r.State != ops.StateDown {
+	if r := findLayer(t, d, "routes"); r.State != diagnostics.StateDown {
 		t.Errorf("routes layer = %+v; want down", r)
 	}
-	out := doctor(t, w.ops)
+	out := doctor(t, w)
 	if strings.Contains(out, "healthy") && strings.Contains(out, "Verdict: Every layer") {
 		t.Fatalf("doctor said healthy while a route fails:\n%s", out)
 	}
@@ -89,24 +89,17 @@ func TestDoctorFollowsTheClientsPath(t *testing.T) {
 // TestRedisFailuresSayRedis: what fails because Redis is down says so
 // (STORE_UNAVAILABLE), not that the farm service is unavailable.
 func TestRedisFailuresSayRedis(t *testing.T) {
-	w := newWorld(t)
+	w := newWorld(t, enabled{}, testenv.SharedDRF(t, testenv.DRFOptions{}))
 	w.redis.Stop(t)
-	_, err := w.ops.Flush(context.Background(), "")
+	_, err := w.admin.Flush(context.Background(), "")
 	if e := envelope.From(err); e == nil || e.Code != envelope.CodeStoreUnavailable || envelope.StatusFor(e) != 503 || !strings.Contains(e.Message, "Redis") {
 		t.Errorf("flush with Redis down = %v; want a 503 STORE_UNAVAILABLE naming Redis", err)
 	}
-	if _, err := w.ops.Verify(context.Background()); envelope.CodeOf(err) != envelope.CodeStoreUnavailable {
+	if _, err := w.admin.Verify(context.Background()); envelope.CodeOf(err) != envelope.CodeStoreUnavailable {
 		t.Errorf("verify with Redis down = %v; want STORE_UNAVAILABLE", err)
 	}
 }
 
-func diagnose(t *testing.T, o *ops.Ops) ops.Diagnosis {
-	t.Helper()
-	d, err := o.Diagnose(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.(ops.Diagnosis)
-}
+func diagnose(w world) diagnostics.Diagnosis { return w.doctor.Diagnose(context.Background()) }
 
 func ptr[T any](v T) *T { return &v }

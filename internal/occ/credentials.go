@@ -1,6 +1,7 @@
-package ops
+package occ
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,31 +16,18 @@ import (
 
 // credentials runs weather_apis:credentials:create|list|revoke. The secret
 // of a new credential is printed once and never again.
-func (o *Ops) credentials(ctx context.Context, verb string, in exapp.OccInput) (string, error) {
+func (r *Runner) credentials(ctx context.Context, verb string, in exapp.OccInput) (string, error) {
 	opt := func(name string) string {
 		v, _ := in.Options[name].(string)
 		return strings.TrimSpace(v)
 	}
 	switch verb {
 	case "create":
-		body := map[string]any{"name": opt("name"), "type": opt("type"), "scopes": splitList(opt("scopes"))}
-		if body["type"] == "" {
-			body["type"] = "api_key"
-		}
-		if c := splitList(opt("allow-cidr")); len(c) > 0 {
-			body["allow_cidrs"] = c
-		}
-		if e := opt("expires"); e != "" {
-			body["expires_in"] = e
-		}
-		raw, _ := json.Marshal(body)
-		v, err := o.d.Creds.Create(ctx, "occ", raw)
+		req := credentials.CreateRequest{Name: opt("name"), Type: credentials.Type(cmp.Or(opt("type"), "api_key")),
+			Scopes: splitList(opt("scopes")), AllowCIDRs: splitList(opt("allow-cidr")), ExpiresIn: opt("expires"), CreatedBy: "occ"}
+		c, err := r.creds.Create(ctx, req)
 		if err != nil {
 			return "", occError(err)
-		}
-		var c credentials.View
-		if err := remarshal(v, &c); err != nil {
-			return "", err
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "Created %s %s (%s), scopes %s", string(c.Type), c.ID, c.Name, strings.Join(c.Scopes, ","))
@@ -49,13 +37,9 @@ func (o *Ops) credentials(ctx context.Context, verb string, in exapp.OccInput) (
 		fmt.Fprintf(&b, "\nSecret (shown once, store it now; send it as X-API-Key):\n%s\n", c.Secret)
 		return b.String(), nil
 	case "list":
-		v, err := o.d.Creds.List(ctx)
+		cs, err := r.creds.List(ctx)
 		if err != nil {
 			return "", occError(err)
-		}
-		var cs []credentials.View
-		if err := remarshal(v, &cs); err != nil {
-			return "", err
 		}
 		var b strings.Builder
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -71,13 +55,9 @@ func (o *Ops) credentials(ctx context.Context, verb string, in exapp.OccInput) (
 		return b.String(), nil
 	case "revoke":
 		id, _ := in.Arguments["id"].(string)
-		v, err := o.d.Creds.Revoke(ctx, strings.TrimSpace(id))
+		c, err := r.creds.Revoke(ctx, strings.TrimSpace(id))
 		if err != nil {
 			return "", occError(err)
-		}
-		var c credentials.View
-		if err := remarshal(v, &c); err != nil {
-			return "", err
 		}
 		return fmt.Sprintf("Revoked %s (%s): refused on every replica from now on.\n", c.ID, c.Name), nil
 	}
@@ -92,14 +72,6 @@ func occError(err error) error {
 		return fmt.Errorf("%s %s", e.Message, d)
 	}
 	return fmt.Errorf("%s", e.Message)
-}
-
-func remarshal(v, out any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, out)
 }
 
 func splitList(s string) []string {

@@ -1,4 +1,4 @@
-package ops
+package diagnostics
 
 import (
 	"context"
@@ -11,109 +11,78 @@ import (
 	"github.com/weather-apis/weather_apis/internal/routetable"
 )
 
-// Layer states. The UI colours them; doctor names the first layer that is
-// not ok.
-const (
-	StateOK       = "ok"
-	StateStale    = "stale"    // serving older data than the upstream has, on purpose and labelled
-	StateOutdated = "outdated" // holds data of an older schema/app version than the upstream's
-	StateDegraded = "degraded" // works, but without its shared/normal mode
-	StateDown     = "down"
-)
-
-// Layer is one row of the diagnostics table.
-type Layer struct {
-	Layer    string         `json:"layer"`
-	State    string         `json:"state"`
-	Summary  string         `json:"summary"`
-	Evidence map[string]any `json:"evidence"`
-	Advice   string         `json:"advice,omitempty"`
-}
-
-// Diagnosis is GET /api/v1/admin/diagnostics.
-type Diagnosis struct {
-	Healthy bool    `json:"healthy"`
-	Verdict string  `json:"verdict"`
-	Layers  []Layer `json:"layers"`
-	Checked string  `json:"checked_at"`
-}
-
 // Diagnose checks every layer live, in request order: AppAPI route, ExApp,
 // Redis, upstream token, upstream, the upstream's contract, the cache, and
 // last every cached read route exercised through the read path a client
 // takes: it never says "healthy" while a route a client calls fails.
-func (o *Ops) Diagnose(ctx context.Context) (any, error) { return o.diagnose(ctx), nil }
-
-func (o *Ops) diagnose(ctx context.Context) Diagnosis {
+func (d *Doctor) Diagnose(ctx context.Context) Diagnosis {
+	ls := d.ls
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	up, upSchema := o.upstreamLayer(ctx)
-	cacheRow := o.cacheLayer(ctx, upSchema) // first: it makes entries of an older version unreachable
+	up, upSchema := ls.upstreamLayer(ctx)
+	cacheRow := ls.cacheLayer(ctx, upSchema) // first: it makes entries of an older version unreachable
 	// A probe round now: a shape change the probe has not seen yet makes the
 	// older entries unreachable before the routes are exercised.
-	o.d.Cache.ProbeNow(ctx, o.d.Reads.ProbeOptions())
-	shapes, shapesErr := o.d.Cache.Shapes(ctx, routetable.CachedReads())
-	runs := o.exercise(ctx, shapes)
-	layers := []Layer{o.routeLayer(), o.exappLayer(), o.redisLayer(ctx), o.tokenLayer(ctx), up,
-		o.contractLayer(runs, shapes, shapesErr), cacheRow, o.routesLayer(runs)}
-	d := Diagnosis{Healthy: true, Layers: layers, Checked: time.Now().UTC().Format(time.RFC3339),
+	ls.d.Cache.ProbeNow(ctx, ls.d.Reads.ProbeOptions())
+	shapes, shapesErr := ls.d.Cache.Shapes(ctx, routetable.CachedReads())
+	runs := ls.exercise(ctx, shapes)
+	layers := []Layer{d.routeLayer(), d.exappLayer(), ls.redisLayer(ctx), ls.tokenLayer(ctx), up,
+		ls.contractLayer(runs, shapes, shapesErr), cacheRow, ls.routesLayer(runs)}
+	out := Diagnosis{Healthy: true, Layers: layers, Checked: time.Now().UTC().Format(time.RFC3339),
 		Verdict: "Every layer is healthy."}
 	for _, l := range layers {
 		if l.State != StateOK {
-			d.Healthy = false
-			d.Verdict = fmt.Sprintf("The %s layer is %s: %s %s", l.Layer, l.State, l.Summary, l.Advice)
+			out.Healthy = false
+			out.Verdict = fmt.Sprintf("The %s layer is %s: %s %s", l.Layer, l.State, l.Summary, l.Advice)
 			break
 		}
 	}
-	return d
+	return out
 }
 
-func (o *Ops) routeLayer() Layer {
+func (d *Doctor) routeLayer() Layer {
 	l := Layer{Layer: "appapi_route", State: StateOK, Summary: "AppAPI enabled the app and reaches it.", Evidence: map[string]any{}}
-	if o.d.Lifecycle != nil {
-		l.Evidence["enabled"] = o.d.Lifecycle.Enabled()
-		if !o.d.Lifecycle.Enabled() {
-			l.State, l.Summary = StateDown, "AppAPI has not enabled the app in this process (no successful PUT /enabled?enabled=1)."
-			l.Advice = "Run: occ app_api:app:enable weather_apis (or register it: occ app_api:app:register weather_apis <daemon> --wait-finish)."
-		}
+	enabled := d.o.Lifecycle.Enabled()
+	l.Evidence["enabled"] = enabled
+	if !enabled {
+		l.State, l.Summary = StateDown, "AppAPI has not enabled the app in this process (no successful PUT /enabled?enabled=1)."
+		l.Advice = "Run: occ app_api:app:enable weather_apis (or register it: occ app_api:app:register weather_apis <daemon> --wait-finish)."
 	}
-	if o.d.LastSigned != nil {
-		if t := o.d.LastSigned(); !t.IsZero() {
-			l.Evidence["last_signed_request_age_s"] = int(time.Since(t).Seconds())
-		}
+	if t := d.o.Verifier.LastVerified(); !t.IsZero() {
+		l.Evidence["last_signed_request_age_s"] = int(time.Since(t).Seconds())
 	}
 	return l
 }
 
-func (o *Ops) exappLayer() Layer {
+func (d *Doctor) exappLayer() Layer {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return Layer{Layer: "exapp", State: StateOK, Summary: "weather_apis is serving.", Evidence: map[string]any{
-		"app_id": o.d.AppID, "version": o.d.AppVersion, "envelope_version": envelope.FormatVersion,
-		"uptime_s": int(time.Since(o.d.Started).Seconds()), "goroutines": runtime.NumGoroutine(), "heap_mb": ms.HeapAlloc >> 20,
+		"app_id": d.ls.d.AppID, "version": d.ls.d.AppVersion, "envelope_version": envelope.FormatVersion,
+		"uptime_s": int(time.Since(d.o.Started).Seconds()), "goroutines": runtime.NumGoroutine(), "heap_mb": ms.HeapAlloc >> 20,
 	}}
 }
 
-func (o *Ops) redisLayer(ctx context.Context) Layer {
-	l := Layer{Layer: "redis", State: StateOK, Summary: "Redis answers.", Evidence: map[string]any{"kind": o.d.RedisKind}}
+func (ls *Layers) redisLayer(ctx context.Context) Layer {
+	l := Layer{Layer: "redis", State: StateOK, Summary: "Redis answers.", Evidence: map[string]any{"kind": ls.d.RedisKind}}
 	start := time.Now()
-	err := o.d.Redis.Ping(ctx).Err()
+	err := ls.d.Redis.Ping(ctx).Err()
 	l.Evidence["latency_ms"] = time.Since(start).Milliseconds()
 	if err != nil {
 		l.State, l.Summary = StateDown, "Redis does not answer PING; requests bypass the cache (X-Cache: BYPASS) and tokens are per process."
 		l.Evidence["error"] = err.Error()
 		l.Advice = "Check WEATHER_APIS_REDIS_URL and that redis-server runs; weather_apis recovers by itself when it returns."
 	}
-	if o.d.RedisKind == "embedded" {
+	if ls.d.RedisKind == "embedded" {
 		l.State, l.Summary = StateDegraded, "An embedded in-process store is used: nothing is shared between processes or replicas."
 		l.Advice = "Set WEATHER_APIS_REDIS_URL to a shared Redis before running more than one replica."
 	}
 	return l
 }
 
-func (o *Ops) tokenLayer(ctx context.Context) Layer {
-	st := o.d.Tokens.Status(ctx)
-	c := o.d.Tokens.Counters()
+func (ls *Layers) tokenLayer(ctx context.Context) Layer {
+	st := ls.d.Tokens.Status(ctx)
+	c := ls.d.Tokens.Counters()
 	l := Layer{Layer: "upstream_token", State: StateOK, Summary: "One DRF token is shared through Redis.", Evidence: map[string]any{
 		"present": st.Present, "shared": st.Shared, "fence": st.Fence, "obtains": c.Obtains, "refreshes": c.Refreshes,
 		"refresh_rejected": c.RefreshRejected, "fallbacks": c.Fallbacks,
@@ -136,14 +105,14 @@ func (o *Ops) tokenLayer(ctx context.Context) Layer {
 
 // upstreamLayer re-reads the route that declares the schema version
 // straight from the upstream (no cache): reachability, latency, version.
-func (o *Ops) upstreamLayer(ctx context.Context) (Layer, string) {
-	l := Layer{Layer: "upstream", State: StateOK, Summary: "The DRF backend answers.", Evidence: map[string]any{"url": o.d.UpstreamURL}}
-	if o.d.Breaker != nil {
-		breakerEvidence(l.Evidence, o.d.Breaker.Status(ctx))
+func (ls *Layers) upstreamLayer(ctx context.Context) (Layer, string) {
+	l := Layer{Layer: "upstream", State: StateOK, Summary: "The DRF backend answers.", Evidence: map[string]any{"url": ls.d.UpstreamURL}}
+	if ls.d.Breaker != nil {
+		breakerEvidence(l.Evidence, ls.d.Breaker.Status(ctx))
 	}
 	r := versionRoute()
 	start := time.Now()
-	f, err := o.d.Reads.Refetch(ctx, r.Name, r.Upstream.Path)
+	f, err := ls.d.Reads.Refetch(ctx, r.Name, r.Upstream.Path)
 	l.Evidence["latency_ms"] = time.Since(start).Milliseconds()
 	l.Evidence["checked"] = r.Upstream.Method + " " + r.Upstream.Path
 	if err != nil {
@@ -174,9 +143,9 @@ func versionRoute() routetable.Route {
 	return first
 }
 
-func (o *Ops) cacheLayer(ctx context.Context, upSchema string) Layer {
+func (ls *Layers) cacheLayer(ctx context.Context, upSchema string) Layer {
 	l := Layer{Layer: "cache", State: StateOK, Summary: "The cache holds the upstream's current schema version.", Evidence: map[string]any{}}
-	st, err := o.d.Cache.Stats(ctx)
+	st, err := ls.d.Cache.Stats(ctx)
 	if err != nil {
 		l.State, l.Summary = StateDown, "Cache statistics are unavailable (Redis)."
 		return l
@@ -190,7 +159,7 @@ func (o *Ops) cacheLayer(ctx context.Context, upSchema string) Layer {
 	if upSchema != "" && st.SchemaVersion != "" && upSchema != st.SchemaVersion {
 		l.State = StateOutdated
 		l.Summary = fmt.Sprintf("The cache was keyed for schema %s but the upstream now serves schema %s.", st.SchemaVersion, upSchema)
-		if err := o.d.Cache.ObserveSchemaVersion(ctx, upSchema); err == nil {
+		if err := ls.d.Cache.ObserveSchemaVersion(ctx, upSchema); err == nil {
 			l.Advice = "Fixed now: entries of the old schema became unreachable. Re-check in a moment."
 		} else {
 			l.Advice = "Run: occ weather_apis:cache:flush"

@@ -1,9 +1,8 @@
-package ops
+package diagnostics
 
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"strings"
 	"time"
 
@@ -40,24 +39,24 @@ const DriftWindow = 10 * time.Minute
 // layer saying so. It honours ctx's deadline (a layer that cannot finish
 // reports the context's error as its own failure, so callers that need to
 // tell "not checked in time" apart must stop waiting first).
-func (o *Ops) QuickLayer(ctx context.Context, name string) Layer {
+func (ls *Layers) QuickLayer(ctx context.Context, name string) Layer {
 	switch name {
 	case LayerRedis:
-		return o.redisLayer(ctx)
+		return ls.redisLayer(ctx)
 	case LayerToken:
-		return o.tokenLayer(ctx)
+		return ls.tokenLayer(ctx)
 	case LayerUpstream:
-		l, _ := o.upstreamLayer(ctx)
+		l, _ := ls.upstreamLayer(ctx)
 		return l
 	case LayerContract:
-		shapes, err := o.d.Cache.Shapes(ctx, routetable.CachedReads())
-		return o.contractLayer(nil, shapes, err)
+		shapes, err := ls.d.Cache.Shapes(ctx, routetable.CachedReads())
+		return ls.contractLayer(nil, shapes, err)
 	case LayerDrift:
-		return o.driftLayer(ctx)
+		return ls.driftLayer(ctx)
 	case LayerCache:
-		return o.cacheLayer(ctx, "")
+		return ls.cacheLayer(ctx, "")
 	case LayerCredentials:
-		return o.credentialsLayer(ctx)
+		return ls.credentialsLayer(ctx)
 	}
 	return Layer{Layer: name, State: StateDown, Summary: "Unknown layer.", Evidence: map[string]any{}}
 }
@@ -65,9 +64,9 @@ func (o *Ops) QuickLayer(ctx context.Context, name string) Layer {
 // driftLayer is degraded while a cached route's answers changed shape in
 // the last DriftWindow: the cache already made older entries unreachable;
 // what changed is named so someone can check the backend meant it.
-func (o *Ops) driftLayer(ctx context.Context) Layer {
+func (ls *Layers) driftLayer(ctx context.Context) Layer {
 	l := Layer{Layer: LayerDrift, State: StateOK, Summary: "No cached route changed its shape recently.", Evidence: map[string]any{}}
-	shapes, err := o.d.Cache.Shapes(ctx, routetable.CachedReads())
+	shapes, err := ls.d.Cache.Shapes(ctx, routetable.CachedReads())
 	if err != nil {
 		l.State, l.Summary = StateDown, "The routes' shape records cannot be read (Redis)."
 		l.Evidence["error"] = envelope.From(err).Message
@@ -94,13 +93,9 @@ func (o *Ops) driftLayer(ctx context.Context) Layer {
 }
 
 // credentialsLayer checks the integration credential store (Redis).
-func (o *Ops) credentialsLayer(ctx context.Context) Layer {
+func (ls *Layers) credentialsLayer(ctx context.Context) Layer {
 	l := Layer{Layer: LayerCredentials, State: StateOK, Summary: "The integration credential store answers.", Evidence: map[string]any{}}
-	if o.d.Creds == nil {
-		l.Summary = "Integration credentials are not managed by this process."
-		return l
-	}
-	v, err := o.d.Creds.List(ctx)
+	list, err := ls.d.Credentials.List(ctx)
 	if err != nil {
 		e := envelope.From(err)
 		l.State, l.Summary = StateDown, e.Message
@@ -108,10 +103,8 @@ func (o *Ops) credentialsLayer(ctx context.Context) Layer {
 		l.Advice = "Integrations are refused (503) until Redis answers; check WEATHER_APIS_REDIS_URL and redis-server."
 		return l
 	}
-	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice {
-		l.Evidence["count"] = rv.Len()
-	}
-	if o.d.RedisKind == "embedded" {
+	l.Evidence["count"] = len(list)
+	if ls.d.RedisKind == "embedded" {
 		l.State = StateDegraded
 		l.Summary = "Integration credentials live in the embedded in-process store: they are lost at every restart and not shared."
 		l.Advice = "Set WEATHER_APIS_REDIS_URL to a persistent Redis (AOF or RDB)."

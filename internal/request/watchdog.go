@@ -1,4 +1,4 @@
-package handlers
+package request
 
 import (
 	"sync"
@@ -6,8 +6,8 @@ import (
 )
 
 // watchTick is how often the watchdog looks at in-flight requests: a
-// handler that overruns is answered between guardGrace and
-// guardGrace+watchTick after its deadline.
+// handler that overruns is answered between Grace and
+// Grace+watchTick after its deadline.
 const watchTick = 250 * time.Millisecond
 
 // watchdog answers for handlers that overrun their deadline. In-flight
