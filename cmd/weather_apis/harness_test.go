@@ -119,7 +119,7 @@ func startWith(tb testing.TB, fds []handed, env []string, path string, args ...s
 	}
 	p.cmd.Dir = "../.."
 	p.cmd.Stdout, p.cmd.Stderr = p, p
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL} // killed with a test binary that dies without its cleanups
 	// A child that inherits the output pipe and outlives the process (frpc
 	// under deploy/container/start.sh) must not keep Wait blocked.
 	p.cmd.WaitDelay = 2 * time.Second
