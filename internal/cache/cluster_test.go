@@ -65,7 +65,7 @@ func TestRedisCluster(t *testing.T) {
 			t.Fatalf("UniversalClient is %T; want *redis.ClusterClient", rdb)
 		}
 		t.Cleanup(func() { _ = rdb.Close() })
-		logs := &lockedBuffer{}
+		logs := &testenv.LockedBuffer{}
 		c, err := New(context.Background(), Options{Redis: rdb, AppID: "weather_apis", AppVersion: "1.0.0",
 			Logger: slog.New(slog.NewTextHandler(logs, nil)), RedisTimeout: 2 * time.Second, Now: clk.Now})
 		if err != nil {

@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -38,24 +37,6 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// lockedBuffer collects log output, shown when a test fails.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // mustClient returns a go-redis client for r, closed at the end of the test.
 func mustClient(tb testing.TB, r *testenv.Redis) *redis.Client {
 	tb.Helper()
@@ -77,7 +58,7 @@ func mustClient(tb testing.TB, r *testenv.Redis) *redis.Client {
 // tests (with -race, 2 CPUs).
 func mustCache(tb testing.TB, r *testenv.Redis, clk *clock, tune ...func(*Options)) *Cache {
 	tb.Helper()
-	logs := &lockedBuffer{}
+	logs := &testenv.LockedBuffer{}
 	o := Options{
 		Redis: mustClient(tb, r), AppID: "weather_apis", AppVersion: "1.0.0",
 		Logger:       slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -419,7 +419,7 @@ func (s *FRPS) Start(tb testing.TB) {
 func (s *FRPS) start() error {
 	cmd := exec.Command(s.bin, "-c", s.conf)
 	cmd.SysProcAttr = procAttr()
-	out := &lockedBuffer{}
+	out := &LockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("cannot start frps: %w", err)
@@ -462,19 +462,20 @@ func (s *FRPS) kill() {
 	s.cmd = nil
 }
 
-// lockedBuffer is a bytes.Buffer safe for a child's output and a reader.
-type lockedBuffer struct {
+// LockedBuffer is a bytes.Buffer safe for one writer (a child's output, a
+// logger) and concurrent readers.
+type LockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *LockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *LockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
