@@ -14,7 +14,7 @@ import (
 func (s *Server) cacheStats() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v, err := s.d.CacheAdm.Stats(c.Request.Context())
-		okOrFail(s, c, v, err)
+		s.okOrFail(c, v, err)
 	}
 }
 
@@ -22,7 +22,7 @@ func (s *Server) cacheStats() gin.HandlerFunc {
 func (s *Server) cacheFlush() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v, err := s.d.CacheAdm.Flush(c.Request.Context(), c.Query("route"))
-		okOrFail(s, c, v, err)
+		s.okOrFail(c, v, err)
 	}
 }
 
@@ -30,7 +30,7 @@ func (s *Server) cacheFlush() gin.HandlerFunc {
 func (s *Server) cacheVerify() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v, err := s.d.CacheAdm.Verify(c.Request.Context())
-		okOrFail(s, c, v, err)
+		s.okOrFail(c, v, err)
 	}
 }
 
@@ -44,7 +44,7 @@ func (s *Server) diagnostics() gin.HandlerFunc {
 func (s *Server) credentialList() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v, err := s.d.Creds.List(c.Request.Context())
-		okOrFail(s, c, v, err)
+		s.okOrFail(c, v, err)
 	}
 }
 
@@ -74,12 +74,12 @@ func (s *Server) credentialCreate() gin.HandlerFunc {
 func (s *Server) credentialRevoke() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v, err := s.d.Creds.Revoke(c.Request.Context(), c.Param("id"))
-		okOrFail(s, c, v, err)
+		s.okOrFail(c, v, err)
 	}
 }
 
 // okOrFail renders v, or err when it is not nil.
-func okOrFail[T any](s *Server, c *gin.Context, v T, err error) {
+func (s *Server) okOrFail(c *gin.Context, v any, err error) {
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -151,8 +151,8 @@ func (m *Main) Run(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = hs.Shutdown(sctx)
-	if ln.Addr().Network() == "unix" {
-		_ = os.Remove(cfg.Harp.ExAppSock)
+	if _, handedOver := handed[socketAPI]; !handedOver && ln.Addr().Network() == "unix" {
+		_ = os.Remove(cfg.Harp.ExAppSock) // ours; a handed-over socket's file is its supervisor's
 	}
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("cannot shut down cleanly: %w", err)

@@ -14,8 +14,8 @@ import (
 // State is the per-request state and, at the same time, the request's
 // context (r.Context() inside a Guard): the connection's context plus the
 // request id, the verified AppAPI identity and the request's deadline. One
-// allocation holds all of it, including the guard's writer (measured by
-// handlers' BenchmarkCacheHit: README.md "Benchmarks").
+// allocation holds all of it, including the guard's writer (bench_test.go
+// compares it with context.WithTimeout and http.TimeoutHandler).
 //
 // Contract: Deadline always reports the request's deadline. The timer that
 // enforces it (a context.WithDeadline child of the connection's context) is
